@@ -1,0 +1,1 @@
+"""The self-describing MLflow artifact: pyfunc wrapper, metadata and the run store."""

@@ -1,0 +1,146 @@
+"""Logging and reading mmp runs in MLflow (SQLite store locally, a server in dev)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import joblib
+import mlflow
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+import mmp
+from mmp.artifact.metadata import ArtifactMetadata
+from mmp.artifact.pyfunc import score
+from mmp.errors import ArtifactError
+from mmp.settings.config import EnvConfig
+
+MODEL_PATH = "model"
+_CODE_PATH = Path(mmp.__file__).parent
+_MODEL_CODE = _CODE_PATH / "artifact" / "model_code.py"
+
+
+@contextlib.contextmanager
+def _tracking(uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API at ``uri`` for the duration of a block."""
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
+def quiet_mlflow() -> None:
+    """MLflow's INFO chatter and download progress bars stay out of mmp's output."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class ModelStore:
+    """Runs and models of one environment's MLflow tracking store."""
+
+    def __init__(self, config: EnvConfig) -> None:
+        self.config = config
+        self.uri = config.tracking_uri
+        if self.uri.startswith("sqlite:///"):
+            Path(self.uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.client = MlflowClient(tracking_uri=self.uri)
+        quiet_mlflow()
+
+    def experiment_id(self) -> str:
+        name = self.config.mlflow.experiment
+        experiment = self.client.get_experiment_by_name(name)
+        if experiment is not None:
+            return experiment.experiment_id
+        location = None
+        if self.uri.startswith("sqlite:"):
+            self.config.artifact_root.mkdir(parents=True, exist_ok=True)
+            location = self.config.artifact_root.as_uri()
+        try:
+            return self.client.create_experiment(name, artifact_location=location)
+        except MlflowException:  # created concurrently by another process
+            experiment = self.client.get_experiment_by_name(name)
+            if experiment is None:
+                raise
+            return experiment.experiment_id
+
+    def log_training(
+        self,
+        *,
+        pipeline: Any,
+        metadata: ArtifactMetadata,
+        example: pd.DataFrame,
+        params: dict[str, Any],
+        requirements: list[str],
+    ) -> str:
+        """Log params, metrics and the pyfunc model in one new run; return its id."""
+        experiment_id = self.experiment_id()
+        with tempfile.TemporaryDirectory(prefix="mmp-artifact-") as tmp:
+            pipeline_path = Path(tmp) / "pipeline.joblib"
+            metadata_path = Path(tmp) / "metadata.json"
+            joblib.dump(pipeline, pipeline_path)
+            metadata_path.write_text(metadata.model_dump_json(indent=2), encoding="utf-8")
+            with warnings.catch_warnings():  # integer-column hint: mmp validates its own schema
+                warnings.simplefilter("ignore", UserWarning)
+                signature = infer_signature(example, score(pipeline, metadata, example))
+            with _tracking(self.uri), mlflow.start_run(
+                experiment_id=experiment_id, run_name=metadata.recipe.name
+            ) as run:
+                mlflow.log_params(params)
+                mlflow.log_metrics(metadata.metrics)
+                mlflow.set_tags({"mmp.recipe": metadata.recipe.name,
+                                 "mmp.task_type": metadata.task_type,
+                                 "mmp.version": metadata.mmp_version})
+                mlflow.pyfunc.log_model(
+                    name=MODEL_PATH,
+                    python_model=str(_MODEL_CODE),
+                    artifacts={"pipeline": str(pipeline_path), "metadata": str(metadata_path)},
+                    code_paths=[str(_CODE_PATH)],
+                    signature=signature,
+                    input_example=example.head(3),
+                    pip_requirements=requirements,
+                )
+                return run.info.run_id
+
+    def load_metadata(self, run_id: str) -> ArtifactMetadata:
+        """The metadata of run ``run_id``'s model, or a clear error if there is none."""
+        self._require_run(run_id)
+        with tempfile.TemporaryDirectory(prefix="mmp-meta-") as tmp:
+            try:
+                with _tracking(self.uri):
+                    local = mlflow.artifacts.download_artifacts(
+                        artifact_uri=f"runs:/{run_id}/{MODEL_PATH}/artifacts/metadata.json",
+                        dst_path=tmp)
+            except (MlflowException, OSError) as exc:
+                raise ArtifactError(
+                    f"run {run_id} has no mmp model metadata: {str(exc).splitlines()[0]}",
+                    hint="pass the run id of an `mmp train` run",
+                ) from None
+            return ArtifactMetadata.model_validate(json.loads(Path(local).read_text()))
+
+    def load_model(self, run_id: str) -> mlflow.pyfunc.PyFuncModel:
+        self._require_run(run_id)
+        with _tracking(self.uri):
+            return mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_PATH}")
+
+    def _require_run(self, run_id: str) -> None:
+        try:
+            self.client.get_run(run_id)
+        except MlflowException:
+            raise ArtifactError(
+                f"no run {run_id!r} in the tracking store {self.uri}",
+                hint="list runs with `mlflow ui --backend-store-uri "
+                     f"{self.uri}`, or check APP_ENV",
+            ) from None

@@ -1,0 +1,1 @@
+"""End-to-end jobs: training, batch inference and the demo."""

@@ -1,0 +1,57 @@
+"""Loading a recipe's rows: resolve params, render safely, query, check the columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from mmp.errors import DataError
+from mmp.settings.recipe import DataInterface, Loader
+from mmp.sql.params import resolve_params
+from mmp.sql.template import Query, render_query
+from mmp.sql.warehouse import Warehouse
+
+
+def build_query(loader: Loader, template_text: str, supplied: Mapping[str, Any], *,
+                dialect: str, template_name: str) -> tuple[Query, dict[str, Any]]:
+    """The rendered query and the typed parameter values it was rendered with."""
+    values = resolve_params(loader.params, supplied)
+    return render_query(template_text, values, dialect=dialect,
+                        template_name=template_name), values
+
+
+def load_frame(warehouse: Warehouse, query: Query, interface: DataInterface, *,
+               with_target: bool, template_name: str) -> pd.DataFrame:
+    """Run the query and check that the data interface's columns came back."""
+    frame = warehouse.fetch(query)
+    required = list(interface.key_columns)
+    if with_target:
+        required.append(interface.target_column)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the query of {template_name} returned no column {missing[0]!r} "
+            f"(returned: {', '.join(map(str, frame.columns))})",
+            hint="select every column named in model.loader.data_interface",
+        )
+    if frame.empty:
+        raise DataError(f"the query of {template_name} returned no rows "
+                        f"for {_describe(query.params)}",
+                        hint="check the date window and that the warehouse is seeded")
+    ts = interface.timestamp_column
+    if frame[ts].dtype.kind == "M":
+        frame = frame.assign(**{ts: _as_utc(frame[ts])})
+    return frame
+
+
+def _as_utc(series: pd.Series) -> pd.Series:
+    """Timestamps as naive UTC (naive means UTC; aware values are converted)."""
+    if getattr(series.dtype, "tz", None) is not None:
+        return series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series
+
+
+def _describe(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(params.items())) or "no parameters"

@@ -1,0 +1,119 @@
+"""Environment configuration: ``config/base.yaml`` deep-merged with ``config/<APP_ENV>.yaml``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mmp.errors import ConfigError, UnknownEnvironmentError
+from mmp.settings.yamlfile import read_yaml, validation_error
+
+DEFAULT_ENV = "local"
+
+
+class Strict(BaseModel):
+    """Base for every config model: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WarehouseConfig(Strict):
+    kind: Literal["duckdb", "postgres"]
+    path: str | None = Field(None, description="DuckDB file, relative to the workspace")
+    dsn: str | None = Field(None, description="PostgreSQL DSN; secrets via ${VAR}")
+    connect_timeout_seconds: float = Field(3.0, gt=0)
+
+
+class MlflowConfig(Strict):
+    tracking_uri: str | None = Field(
+        None, description="default: sqlite:///<workspace>/mlruns/mlflow.db")
+    experiment: str = "mmp"
+    timeout_seconds: float = Field(5.0, gt=0)
+
+
+class TestModeConfig(Strict):
+    mock_data_size: int = Field(100, ge=10)
+    seed: int = 42
+
+
+class ModelsConfig(Strict):
+    allowlist: list[str] = Field(min_length=1)
+
+
+class EnvConfig(Strict):
+    """Everything that differs between environments; no recipe knowledge."""
+
+    env: str
+    workspace: Path
+    warehouse: WarehouseConfig
+    mlflow: MlflowConfig = MlflowConfig()
+    test_mode: TestModeConfig = TestModeConfig()
+    models: ModelsConfig
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.mlflow.tracking_uri:
+            return self.mlflow.tracking_uri
+        return f"sqlite:///{self.workspace / 'mlruns' / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.workspace / "mlruns" / "artifacts"
+
+    @property
+    def warehouse_path(self) -> Path:
+        if not self.warehouse.path:
+            raise ConfigError("a DuckDB warehouse needs a path", field="warehouse.path")
+        path = Path(self.warehouse.path)
+        return path if path.is_absolute() else self.workspace / path
+
+
+def config_dir() -> Path:
+    """The config folder: ``MMP_CONFIG_DIR`` or ``config/`` in the current folder."""
+    return Path(os.environ.get("MMP_CONFIG_DIR", "config"))
+
+
+def available_envs(directory: Path) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.yaml") if p.stem != "base")
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into ``base``: mappings merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(
+    env: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    directory: Path | None = None,
+) -> EnvConfig:
+    """Load the config of ``env`` (default: ``APP_ENV`` or local) with env-var substitution."""
+    environ = os.environ if environ is None else environ
+    directory = directory or config_dir()
+    env = env or environ.get("APP_ENV") or DEFAULT_ENV
+    base_path = directory / "base.yaml"
+    if not base_path.is_file():
+        raise ConfigError("config file not found", path=str(base_path),
+                          hint="run mmp from the project folder or set MMP_CONFIG_DIR")
+    valid = available_envs(directory)
+    if env not in valid:
+        raise UnknownEnvironmentError(env, valid)
+    env_path = directory / f"{env}.yaml"
+    merged = deep_merge(read_yaml(base_path, environ), read_yaml(env_path, environ))
+    merged["env"] = env
+    try:
+        config = EnvConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise validation_error(exc, f"{base_path} + {env_path}") from None
+    return config.model_copy(update={"workspace": config.workspace.expanduser().resolve()})

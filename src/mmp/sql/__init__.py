@@ -1,0 +1,1 @@
+"""Secure SQL templating and warehouse access."""

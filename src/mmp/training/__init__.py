@@ -1,0 +1,1 @@
+"""Model construction, preprocessing, splitting and evaluation."""
