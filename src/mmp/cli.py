@@ -108,27 +108,26 @@ def demo(
     out.print(summary)
 
 
-def main() -> None:
-    """Entry point: user errors become one message and an exit code, not a traceback."""
-    debug = "--debug" in sys.argv[1:]
+def run(argv: list[str]) -> int:
+    """Run the CLI on ``argv``; user errors become one message and an exit code."""
+    debug = "--debug" in argv
     try:
-        app(standalone_mode=False)
+        app(args=argv, prog_name="mmp")  # typer prints usage errors itself and exits
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except MmpError as exc:
         if debug:
             raise
         console.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
         if exc.hint:
             console.print(f"[yellow]hint:[/yellow] {exc.hint}", highlight=False)
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+        return exc.exit_code
+    except KeyboardInterrupt:
         console.print("aborted")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
+        return 130
+    return 0
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run(sys.argv[1:]))

@@ -17,7 +17,9 @@ _DEVICE_EFFECT = {"desktop": 0.35, "mobile": -0.25, "tablet": 0.0}
 POSITIVE_RATE = 0.30
 
 
-def generate(rows: int, seed: int = 42, start: dt.datetime = DEFAULT_START) -> dict[str, pd.DataFrame]:
+def generate(
+    rows: int, seed: int = 42, start: dt.datetime = DEFAULT_START
+) -> dict[str, pd.DataFrame]:
     """All warehouse tables: ``sessions``, ``user_features`` and ``product_features``."""
     if rows < 10:
         raise ValueError("generate at least 10 sessions")

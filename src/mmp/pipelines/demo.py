@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Callable
 from pathlib import Path
 
+from mmp.errors import ConfigError
 from mmp.pipelines.batch import batch_inference
 from mmp.pipelines.seed import seed_warehouse
 from mmp.pipelines.train import train
-from mmp.settings import load_settings
-
-#: The later window the demo scores (the recipe trains on January and February 2024).
-SCORING_WINDOW = {"start_date": "2024-03-01", "end_date": "2024-03-22"}
+from mmp.settings import EnvConfig, load_settings
+from mmp.synthetic import DEFAULT_START
 
 
-def run_demo(recipe: Path, rows: int, progress: Callable[[str], None]) -> str:
+def demo_windows(rows: int) -> tuple[dict[str, str], dict[str, str]]:
+    """Train on the first three quarters of the generated days, score the rest."""
+    days = math.ceil(rows / 24)
+    if days < 4:
+        raise ConfigError(f"the demo needs at least 4 days of sessions; {rows} is fewer",
+                          field="--rows", hint="use --rows 96 or more")
+    start = DEFAULT_START.date()
+    cut = start + dt.timedelta(days=max(1, (days * 3) // 4))
+    end = start + dt.timedelta(days=days)
+    return ({"start_date": start.isoformat(), "end_date": cut.isoformat()},
+            {"start_date": cut.isoformat(), "end_date": end.isoformat()})
+
+
+def run_demo(recipe: Path, rows: int, progress: Callable[[str], None],
+             config: EnvConfig | None = None) -> str:
     """Run the whole job and return a short human summary."""
-    settings = load_settings(recipe)
+    train_window, score_window = demo_windows(rows)
+    settings = load_settings(recipe, config=config)
     config = settings.config
     progress(f"seeding {rows} sessions into {config.warehouse_path}")
     seed_warehouse(config, rows, config.test_mode.seed)
-    trained = train(settings, progress=progress)
-    scored = batch_inference(config, trained.run_id, SCORING_WINDOW, progress=progress)
+    trained = train(settings, train_window, progress=progress)
+    scored = batch_inference(config, trained.run_id, score_window, progress=progress)
     metrics = ", ".join(f"{k}={v:.3f}" for k, v in sorted(trained.metrics.items()))
     return "\n".join([
         "",

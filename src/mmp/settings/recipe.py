@@ -59,7 +59,7 @@ class DataInterface(Strict):
 
 class Loader(Strict):
     source_uri: str = Field(min_length=1, description="SQL template, relative to the recipe")
-    params: dict[str, ParamSpec] = {}
+    params: dict[str, ParamSpec] = Field(default_factory=dict)
     data_interface: DataInterface
 
 
@@ -76,7 +76,7 @@ class Split(Strict):
 
 class ModelSpec(Strict):
     class_path: str = Field(pattern=r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
-    hyperparameters: dict[str, Any] = {}
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
     loader: Loader
     augmenter: Augmenter = Augmenter()
     split: Split = Split()

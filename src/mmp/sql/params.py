@@ -21,6 +21,7 @@ STANDARD_PARAMS: dict[str, ParamSpec] = {
                                 description="select the target column (false at inference)"),
 }
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 
@@ -119,10 +120,7 @@ def _to_int(raw: Any) -> int:
 def _to_float(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError("a boolean is not a number")
-    if isinstance(raw, int | float):
-        value = float(raw)
-    elif isinstance(raw, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
-                                               raw.strip()):
+    if isinstance(raw, int | float) or (isinstance(raw, str) and _NUMBER.fullmatch(raw.strip())):
         value = float(raw)
     else:
         raise ValueError("expected a number")

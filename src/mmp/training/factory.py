@@ -14,7 +14,8 @@ from mmp.errors import ConfigError, ModelNotAllowedError
 def build_estimator(
     class_path: str, hyperparameters: dict[str, Any], allowlist: list[str], *, seed: int
 ) -> BaseEstimator:
-    """Instantiate ``class_path`` with ``hyperparameters``; refuse it before import if not allowed."""
+    """Instantiate ``class_path`` with ``hyperparameters``; refuse it before import if not
+    in ``allowlist``."""
     if class_path not in allowlist:
         raise ModelNotAllowedError(class_path, allowlist)
     module_name, _, class_name = class_path.rpartition(".")

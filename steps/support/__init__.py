@@ -1,0 +1,1 @@
+"""Helpers shared by the step modules: fixtures, typed tables, CLI runs, assertions."""

@@ -1,0 +1,121 @@
+"""behave fixtures: each sets up one piece of state on ``context`` and cleans it up.
+
+Scenario-level fixtures give every scenario its own workspace (warehouse, MLflow store,
+predictions). ``trained_model`` trains the example recipe once per run and caches it at
+the run layer of ``context``, so read-only scenarios share one model.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from behave import fixture
+from behave.fixture import use_fixture
+
+from mmp.pipelines.seed import seed_warehouse
+from mmp.pipelines.train import TrainResult, train
+from mmp.settings import EnvConfig, load_config, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_RECIPE = PROJECT_ROOT / "recipes" / "classification.yaml"
+#: The cached model is trained on these sessions (hourly from 2024-01-01).
+CACHED_MODEL_ROWS = 600
+CACHED_MODEL_WINDOW = {"start_date": "2024-01-01", "end_date": "2024-01-21"}
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A model trained once per run, with the config of the store that holds it."""
+
+    config: EnvConfig
+    result: TrainResult
+
+    @property
+    def run_id(self) -> str:
+        return self.result.run_id
+
+
+def environ_for(workspace: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The process environment a scenario's config is loaded with (never os.environ)."""
+    return {"MMP_WORKSPACE": str(workspace), **(extra or {})}
+
+
+def config_for(context, workspace: Path) -> EnvConfig:
+    return load_config(context.env_name, environ=environ_for(workspace),
+                       directory=PROJECT_ROOT / "config")
+
+
+def _temporary_folder(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@fixture
+def workspace(context):
+    """A fresh, empty workspace for one scenario, removed afterwards."""
+    path = _temporary_folder("mmp-scenario-")
+    context.workspace = path
+    context.environ = environ_for(path)
+    context.config_env = config_for(context, path)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@fixture
+def warehouse(context, rows: int | None = None):
+    """The scenario's warehouse, seeded with the synthetic generator."""
+    config = context.config_env
+    size = rows or config.test_mode.mock_data_size
+    context.warehouse_counts = seed_warehouse(config, size, config.test_mode.seed)
+    yield context.warehouse_counts
+
+
+@fixture
+def trained_model(context):
+    """The example recipe trained once per run (cached on the run layer of context)."""
+    cached = getattr(context, "cached_model", None)
+    if cached is None:
+        raise RuntimeError("before_all did not prepare the model cache")
+    if cached.get("model") is None:
+        folder = _temporary_folder("mmp-model-cache-")
+        cached["folder"] = folder
+        config = config_for(context, folder)
+        seed_warehouse(config, CACHED_MODEL_ROWS, config.test_mode.seed)
+        settings = load_settings(EXAMPLE_RECIPE, config=config)
+        cached["model"] = TrainedModel(config, train(settings, CACHED_MODEL_WINDOW))
+    context.model = cached["model"]
+    yield context.model
+
+
+@fixture
+def model_cache(context):
+    """Run-level holder for the trained model; removes its folder at the end of the run."""
+    holder: dict = {}
+    context.cached_model = holder
+    yield holder
+    if holder.get("folder"):
+        shutil.rmtree(holder["folder"], ignore_errors=True)
+
+
+#: Fixture tags usable on features, rules and scenarios. A numeric last part is the
+#: fixture's size argument: ``@fixture.warehouse.600`` seeds 600 sessions.
+FIXTURE_REGISTRY = {
+    "fixture.warehouse": warehouse,
+    "fixture.trained_model": trained_model,
+}
+
+
+def use_fixture_tag(context, tag: str) -> None:
+    """Set up the fixture a ``@fixture.*`` tag names; an unknown tag is an error."""
+    name, _, last = tag.rpartition(".")
+    args: tuple = ()
+    if last.isdigit():
+        args = (int(last),)
+    else:
+        name = tag
+    if name not in FIXTURE_REGISTRY:
+        raise LookupError(f"unknown fixture tag @{tag}; known: "
+                          + ", ".join(f"@{t}" for t in sorted(FIXTURE_REGISTRY)))
+    use_fixture(FIXTURE_REGISTRY[name], context, *args)
