@@ -2,26 +2,46 @@
 
 Select the environment with userdata: ``behave -D env=dev`` (default: local, from
 pyproject.toml). Fixture tags (``@fixture.warehouse``, ``@fixture.trained_model``) may sit
-on a feature or a scenario; they are set up per scenario, after its fresh workspace.
+on a feature, a rule or a scenario; they are set up per scenario, after its fresh workspace.
 """
 
 from __future__ import annotations
 
 from behave.fixture import use_fixture
+from behave.tag_matcher import ActiveTagMatcher
 
+from steps.support.dev import dev_services
 from steps.support.fixtures import model_cache, use_fixture_tag, workspace
 from steps.support.summary import ScenarioTally
 
-# -- HOOKS --------------------------------------------------------------------------
+# -- ACTIVE TAGS: @use.with_env=dev runs a scenario only in that environment ----------
+
+
+def _skip_reason(context, scenario) -> str | None:
+    if context.active_tags.should_skip_with_tags(scenario.effective_tags):
+        return f"not for the {context.env_name} environment"
+    if context.env_name == "dev" and getattr(context, "dev_unavailable", None):
+        return f"dev services unreachable: {context.dev_unavailable}"
+    return None
+
+
+# -- HOOKS ----------------------------------------------------------------------------
 
 
 def before_all(context):
     context.env_name = context.config.userdata.get("env", "local")
-    context.tally = ScenarioTally()
+    context.active_tags = ActiveTagMatcher({"env": context.env_name})
+    context.tally = ScenarioTally(context.env_name)
+    if context.env_name == "dev":
+        use_fixture(dev_services, context)
     use_fixture(model_cache, context)
 
 
 def before_scenario(context, scenario):
+    reason = _skip_reason(context, scenario)
+    if reason:
+        scenario.skip(reason=reason)
+        return
     use_fixture(workspace, context)
     for tag in scenario.effective_tags:
         if tag.startswith("fixture."):

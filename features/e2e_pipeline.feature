@@ -1,4 +1,4 @@
-@e2e
+@e2e @dev
 Feature: The complete ML pipeline
   A data scientist's recipe becomes a trained model, a self-describing MLflow artifact
   and predictions for a later window, on the embedded default with no services to run.

@@ -108,6 +108,43 @@ def demo(
     out.print(summary)
 
 
+services_app = typer.Typer(no_args_is_help=True,
+                            help="The dev environment's services (PostgreSQL, MLflow, Redis).")
+app.add_typer(services_app, name="services")
+
+
+@services_app.command("up")
+def services_up() -> None:
+    """Create the databases and start the MLflow server on :5002 unless one answers."""
+    from mmp import services
+    from mmp.settings import load_config
+
+    for line in services.services_up(load_config()):
+        out.print(line)
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Probe every service of the environment; exit 4 if any does not answer."""
+    from mmp import services
+    from mmp.settings import load_config
+
+    checks = services.status(load_config())
+    for check in checks:
+        out.print(check.line(), highlight=False)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(4)
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop the MLflow server that `services up` started."""
+    from mmp import services
+    from mmp.settings import load_config
+
+    out.print(services.services_down(load_config()))
+
+
 def run(argv: list[str]) -> int:
     """Run the CLI on ``argv``; user errors become one message and an exit code."""
     debug = "--debug" in argv

@@ -43,8 +43,14 @@ def environ_for(workspace: Path, extra: dict[str, str] | None = None) -> dict[st
     return {"MMP_WORKSPACE": str(workspace), **(extra or {})}
 
 
-def config_for(context, workspace: Path) -> EnvConfig:
-    return load_config(context.env_name, environ=environ_for(workspace),
+def scenario_environ(context, workspace: Path, purpose: str = "scenario") -> dict[str, str]:
+    """The environment of the run's env: in dev, the run's own databases and experiment."""
+    dev = getattr(context, "dev_environ", None) or {}
+    return environ_for(workspace, dev.get(purpose))
+
+
+def config_for(context, workspace: Path, purpose: str = "scenario") -> EnvConfig:
+    return load_config(context.env_name, environ=scenario_environ(context, workspace, purpose),
                        directory=PROJECT_ROOT / "config")
 
 
@@ -57,7 +63,7 @@ def workspace(context):
     """A fresh, empty workspace for one scenario, removed afterwards."""
     path = _temporary_folder("mmp-scenario-")
     context.workspace = path
-    context.environ = environ_for(path)
+    context.environ = scenario_environ(context, path)
     context.config_env = config_for(context, path)
     yield path
     shutil.rmtree(path, ignore_errors=True)
@@ -81,7 +87,7 @@ def trained_model(context):
     if cached.get("model") is None:
         folder = _temporary_folder("mmp-model-cache-")
         cached["folder"] = folder
-        config = config_for(context, folder)
+        config = config_for(context, folder, purpose="cache")
         seed_warehouse(config, CACHED_MODEL_ROWS, config.test_mode.seed)
         settings = load_settings(EXAMPLE_RECIPE, config=config)
         cached["model"] = TrainedModel(config, train(settings, CACHED_MODEL_WINDOW))

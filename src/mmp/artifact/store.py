@@ -22,7 +22,8 @@ from mlflow.tracking import MlflowClient
 import mmp
 from mmp.artifact.metadata import ArtifactMetadata
 from mmp.artifact.pyfunc import score
-from mmp.errors import ArtifactError
+from mmp.errors import ArtifactError, ServiceUnavailableError
+from mmp.services import probe_http, tracking_health_url
 from mmp.settings.config import EnvConfig
 
 MODEL_PATH = "model"
@@ -33,17 +34,21 @@ _MODEL_CODE = _CODE_PATH / "artifact" / "model_code.py"
 @contextlib.contextmanager
 def _tracking(uri: str) -> Iterator[None]:
     """Point MLflow's fluent API at ``uri`` for the duration of a block."""
-    previous = mlflow.get_tracking_uri()
+    previous = os.environ.get("MLFLOW_TRACKING_URI")  # MLflow mirrors its URI there
     mlflow.set_tracking_uri(uri)
     try:
         yield
     finally:
-        mlflow.set_tracking_uri(previous)
+        mlflow.set_tracking_uri(previous)  # None restores "unset"
 
 
 def quiet_mlflow() -> None:
-    """MLflow's INFO chatter and download progress bars stay out of mmp's output."""
+    """MLflow's INFO chatter and progress bars stay out of mmp's output, and a server that
+    stops answering fails a run in seconds rather than after minutes of retries."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -58,6 +63,14 @@ class ModelStore:
             Path(self.uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.client = MlflowClient(tracking_uri=self.uri)
         quiet_mlflow()
+
+    def check(self) -> None:
+        """Fail fast, naming the URI and the fix, if the tracking server does not answer."""
+        if not self.uri.startswith(("http://", "https://")):
+            return
+        reason = probe_http(tracking_health_url(self.uri), self.config.mlflow.timeout_seconds)
+        if reason is not None:
+            raise ServiceUnavailableError("MLflow tracking server", self.uri, reason)
 
     def experiment_id(self) -> str:
         name = self.config.mlflow.experiment

@@ -32,6 +32,7 @@ def batch_inference(config: EnvConfig, run_id: str, supplied: Mapping[str, Any],
     """Score the rows the stored template selects for ``supplied``; write them atomically."""
     say = progress or (lambda _msg: None)
     store = ModelStore(config)
+    store.check()
     metadata = store.load_metadata(run_id)
     interface = metadata.data_interface
     warehouse = open_warehouse(config)

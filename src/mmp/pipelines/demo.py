@@ -12,6 +12,7 @@ from mmp.pipelines.batch import batch_inference
 from mmp.pipelines.seed import seed_warehouse
 from mmp.pipelines.train import train
 from mmp.settings import EnvConfig, load_settings
+from mmp.sql.warehouse import open_warehouse
 from mmp.synthetic import DEFAULT_START
 
 
@@ -34,7 +35,7 @@ def run_demo(recipe: Path, rows: int, progress: Callable[[str], None],
     train_window, score_window = demo_windows(rows)
     settings = load_settings(recipe, config=config)
     config = settings.config
-    progress(f"seeding {rows} sessions into {config.warehouse_path}")
+    progress(f"seeding {rows} sessions into {open_warehouse(config).describe()}")
     seed_warehouse(config, rows, config.test_mode.seed)
     trained = train(settings, train_window, progress=progress)
     scored = batch_inference(config, trained.run_id, score_window, progress=progress)

@@ -67,6 +67,8 @@ def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
     interface = recipe.model.loader.data_interface
     estimator = build_estimator(recipe.model.class_path, recipe.model.hyperparameters,
                                 config.models.allowlist, seed=recipe.seed)
+    store = ModelStore(config)
+    store.check()
     warehouse = open_warehouse(config)
     supplied = {"include_target": True, **(supplied or {})}
     query, values = build_query(recipe.model.loader, settings.template_text, supplied,
@@ -102,7 +104,7 @@ def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
         trained_at=utc_now(), environment=config.env,
     )
     say("logging the model to MLflow")
-    run_id = ModelStore(config).log_training(
+    run_id = store.log_training(
         pipeline=pipeline, metadata=metadata, example=train_rows[columns].head(5),
         params=_run_params(recipe, values, len(train_rows), len(test_rows)),
         requirements=[f"{k}=={v}" for k, v in metadata.package_versions.items()],

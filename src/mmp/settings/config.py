@@ -35,6 +35,24 @@ class MlflowConfig(Strict):
     timeout_seconds: float = Field(5.0, gt=0)
 
 
+class MlflowServerConfig(Strict):
+    """The tracking server `make services` starts when none answers (dev only)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(5002, gt=0, lt=65536)
+    backend_store_uri: str
+    artifacts_destination: str = Field("mlflow-server/artifacts",
+                                       description="relative to the workspace")
+
+
+class ServicesConfig(Strict):
+    """Real services of the dev environment and how to administer them."""
+
+    postgres_admin_dsn: str
+    redis_url: str | None = None
+    mlflow_server: MlflowServerConfig
+
+
 class TestModeConfig(Strict):
     mock_data_size: int = Field(100, ge=10)
     seed: int = 42
@@ -53,6 +71,7 @@ class EnvConfig(Strict):
     mlflow: MlflowConfig = MlflowConfig()
     test_mode: TestModeConfig = TestModeConfig()
     models: ModelsConfig
+    services: ServicesConfig | None = None
 
     @property
     def tracking_uri(self) -> str:
@@ -63,6 +82,13 @@ class EnvConfig(Strict):
     @property
     def artifact_root(self) -> Path:
         return self.workspace / "mlruns" / "artifacts"
+
+    @property
+    def warehouse_dsn(self) -> str:
+        if not self.warehouse.dsn:
+            raise ConfigError("a PostgreSQL warehouse needs a dsn", field="warehouse.dsn",
+                              hint="set MMP_PG_DSN, e.g. postgresql://user@127.0.0.1:5432/mmp")
+        return self.warehouse.dsn
 
     @property
     def warehouse_path(self) -> Path:

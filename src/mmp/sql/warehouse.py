@@ -32,6 +32,10 @@ class Warehouse(ABC):
     def describe(self) -> str:
         """Where the data lives, for messages (never with credentials)."""
 
+    @abstractmethod
+    def replace_tables(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Seeding, the one write mmp makes: replace ``tables`` all at once or not at all."""
+
 
 class DuckDBWarehouse(Warehouse):
     """A DuckDB file in the workspace, opened read-only with the session time zone UTC."""
@@ -61,6 +65,10 @@ class DuckDBWarehouse(Warehouse):
             ) from None
 
 
+    def replace_tables(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        write_tables(self.path, tables)
+
+
 def write_tables(path: Path, tables: Mapping[str, pd.DataFrame]) -> None:
     """Write ``tables`` into a new DuckDB file that atomically replaces ``path``."""
     path = Path(path)
@@ -83,10 +91,9 @@ def open_warehouse(config: EnvConfig) -> Warehouse:
     """The warehouse the environment's config names."""
     if config.warehouse.kind == "duckdb":
         return DuckDBWarehouse(config.warehouse_path)
-    raise WarehouseError(
-        f"warehouse kind {config.warehouse.kind!r} is not available in this build",
-        hint="run with APP_ENV=local",
-    )
+    from mmp.sql.postgres import PostgresWarehouse
+
+    return PostgresWarehouse(config.warehouse_dsn, config.warehouse.connect_timeout_seconds)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,0 +1,94 @@
+"""The PostgreSQL warehouse: read-only transactions, UTC sessions, fast failure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import psycopg
+from pandas.api import types as ptypes
+
+from mmp.errors import ServiceUnavailableError, WarehouseError
+from mmp.settings.secrets import mask_uri
+from mmp.sql.template import Query
+from mmp.sql.warehouse import Warehouse
+
+STATEMENT_TIMEOUT_MS = 300_000
+
+
+class PostgresWarehouse(Warehouse):
+    """Queries run in a read-only transaction with the session time zone UTC."""
+
+    dialect = "postgres"
+
+    def __init__(self, dsn: str, connect_timeout: float = 3.0) -> None:
+        self.dsn = dsn
+        self.connect_timeout = connect_timeout
+
+    def describe(self) -> str:
+        return mask_uri(self.dsn)
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            return psycopg.connect(
+                self.dsn, connect_timeout=max(1, round(self.connect_timeout)),
+                options=f"-c TimeZone=UTC -c statement_timeout={STATEMENT_TIMEOUT_MS}")
+        except psycopg.OperationalError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            raise ServiceUnavailableError(
+                "PostgreSQL warehouse", self.describe(), reason,
+                hint="start it and create the database with `make services`, "
+                     "or run with APP_ENV=local",
+            ) from None
+
+    def fetch(self, query: Query) -> pd.DataFrame:
+        with self._connect() as con:
+            con.read_only = True
+            try:
+                with con.cursor() as cur:
+                    cur.execute(query.sql, query.params)
+                    columns = [d.name for d in cur.description or []]
+                    rows = cur.fetchall()
+            except psycopg.Error as exc:
+                message = str(exc).strip().splitlines()[0]
+                raise WarehouseError(f"query failed in {self.describe()}: {message}",
+                                     hint="check the table and column names in the SQL "
+                                          "template") from None
+        return _typed_frame(rows, columns)
+
+    def replace_tables(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Drop, create and COPY every table in one transaction (all or nothing)."""
+        with self._connect() as con, con.transaction(), con.cursor() as cur:
+            for name, frame in tables.items():
+                columns = ", ".join(f'"{c}" {_sql_type(frame[c])}' for c in frame.columns)
+                cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+                cur.execute(f'CREATE TABLE "{name}" ({columns})')
+                names = ", ".join(f'"{c}"' for c in frame.columns)
+                with cur.copy(f'COPY "{name}" ({names}) FROM STDIN') as copy:
+                    for row in frame.astype(object).where(frame.notna(), None).itertuples(
+                            index=False, name=None):
+                        copy.write_row(row)
+
+
+def _sql_type(series: pd.Series) -> str:
+    dtype = series.dtype
+    if ptypes.is_bool_dtype(dtype):
+        return "boolean"
+    if ptypes.is_integer_dtype(dtype):
+        return "bigint"
+    if ptypes.is_float_dtype(dtype):
+        return "double precision"
+    if ptypes.is_datetime64_any_dtype(dtype):
+        return "timestamptz" if getattr(dtype, "tz", None) is not None else "timestamp"
+    return "text"
+
+
+def _typed_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Rows as a frame with the dtypes DuckDB would give (timestamps as datetime64[us])."""
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for name in frame.columns:
+        if ptypes.is_datetime64_any_dtype(frame[name].dtype):
+            frame[name] = frame[name].astype(
+                "datetime64[us, UTC]" if getattr(frame[name].dtype, "tz", None)
+                else "datetime64[us]")
+    return frame
