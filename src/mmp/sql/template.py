@@ -3,19 +3,32 @@
 A template sees each parameter as a :class:`BindParam`. Printing one (``{{ start_date }}``)
 writes a placeholder such as ``$start_date`` into the SQL text, never the value; the value
 travels beside the SQL to the driver. Truth tests and comparisons (``{% if include_target %}``)
-see the real value, so templates can still branch on parameters.
+see the real value, so templates can still branch on parameters. An enum parameter may name a
+column or table through the ``identifier`` filter (``{{ sort_column | identifier }}``), which
+writes one of its declared values, always quoted. The rendered SQL is then checked
+(:func:`mmp.sql.guard.check_query`) before anyone can run it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import (
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    Undefined,
+    UndefinedError,
+)
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from sqlglot import exp
 
 from mmp.errors import UnsafeSQLError
+from mmp.sql.guard import check_query
 
 PLACEHOLDERS: dict[str, Callable[[str], str]] = {
     "duckdb": lambda name: f"${name}",
@@ -35,13 +48,15 @@ class Query:
 class BindParam:
     """A parameter as a template sees it: prints as a placeholder, tests as its value."""
 
-    __slots__ = ("_name", "_placeholder", "_used", "_value")
+    __slots__ = ("_identifier", "_name", "_placeholder", "_used", "_value")
 
-    def __init__(self, name: str, value: Any, placeholder: str, used: set[str]) -> None:
+    def __init__(self, name: str, value: Any, placeholder: str, used: set[str],
+                 identifier: str | None = None) -> None:
         self._name = name
         self._value = value
         self._placeholder = placeholder
         self._used = used
+        self._identifier = identifier
 
     def __str__(self) -> str:
         self._used.add(self._name)
@@ -58,15 +73,48 @@ class BindParam:
         return hash(self._name)
 
 
+class IdentifierError(Exception):
+    """A value other than a declared enum parameter was used as a column or table name."""
+
+
+def identifier(value: Any) -> str:
+    """The ``identifier`` filter: an enum parameter's value as a quoted column or table name."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()  # an UndefinedError naming the missing parameter
+    if not isinstance(value, BindParam):
+        raise IdentifierError(f"{value!r} is not a parameter; only an enum parameter can be "
+                              "used as a column or table name")
+    if value._identifier is None:
+        raise IdentifierError(f"parameter {value._name!r} is used as a column or table name "
+                              "but is not an enum")
+    return value._identifier
+
+
+def quote_identifier(name: Any, dialect: str) -> str:
+    """``name`` as one quoted identifier of ``dialect`` (embedded quotes are doubled)."""
+    return exp.to_identifier(str(name), quoted=True).sql(dialect=dialect)
+
+
 def _finalize(value: Any) -> Any:
     return str(value) if isinstance(value, BindParam) else value
 
 
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         undefined=StrictUndefined, autoescape=False, finalize=_finalize,
         keep_trailing_newline=True,
     )
+    env.globals.clear()  # no lipsum, cycler, joiner, namespace, range: only the parameters
+    env.filters["identifier"] = identifier
+    return env
+
+
+_ENVIRONMENT = _environment()
+
+
+@lru_cache(maxsize=128)
+def _compile(template_text: str) -> Template:
+    return _ENVIRONMENT.from_string(template_text)
 
 
 def render_query(
@@ -75,16 +123,25 @@ def render_query(
     *,
     dialect: str = "duckdb",
     template_name: str | None = None,
+    identifiers: Collection[str] = (),
+    allowed_paths: Sequence[str] = (),
 ) -> Query:
-    """Render ``template_text`` in the sandbox; values only ever become bind variables."""
+    """Render ``template_text`` in the sandbox and check the result; values only ever become
+    bind variables. ``identifiers`` are the enum parameters that may name columns or tables;
+    ``allowed_paths`` the files or URLs the SQL may read (see :mod:`mmp.sql.guard`)."""
     if dialect not in PLACEHOLDERS:
         raise UnsafeSQLError(f"unsupported SQL dialect {dialect!r}", template=template_name)
     placeholder = PLACEHOLDERS[dialect]
     used: set[str] = set()
-    context = {name: BindParam(name, value, placeholder(name), used)
+    context = {name: BindParam(name, value, placeholder(name), used,
+                               quote_identifier(value, dialect) if name in identifiers else None)
                for name, value in params.items()}
     try:
-        sql = _environment().from_string(template_text).render(context)
+        sql = _compile(template_text).render(context)
+    except IdentifierError as exc:
+        raise UnsafeSQLError(str(exc), template=template_name,
+                             hint="declare the parameter with type: enum and the column or "
+                                  "table names it may take") from None
     except SecurityError as exc:
         raise UnsafeSQLError(f"the template tried something the sandbox forbids: {exc}",
                              template=template_name,
@@ -93,12 +150,18 @@ def render_query(
     except UndefinedError as exc:
         raise UnsafeSQLError(f"the template uses something that is not defined: {exc.message}",
                              template=template_name,
-                             hint="declare the parameter in the recipe's loader.params"
+                             hint="declare it in the recipe's loader.params and give it "
+                                  "a default or a value (--param name=value)"
                              ) from None
     except TemplateSyntaxError as exc:
         raise UnsafeSQLError(f"template syntax error on line {exc.lineno}: {exc.message}",
                              template=template_name) from None
-    except TemplateError as exc:
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise UnsafeSQLError(f"the template could not be rendered: {exc}",
-                             template=template_name) from None
-    return Query(sql=sql, params={n: params[n] for n in sorted(used)}, dialect=dialect)
+                             template=template_name,
+                             hint="templates may only print parameters and branch on them"
+                             ) from None
+    query = Query(sql=sql, params={n: params[n] for n in sorted(used)}, dialect=dialect)
+    check_query(query.sql, query.params, dialect=dialect, allowed_paths=allowed_paths,
+                template=template_name)
+    return query
