@@ -4,21 +4,34 @@ Feature: The complete ML pipeline
   and predictions for a later window, on the embedded default with no services to run.
   The warehouse holds synthetic sessions, one an hour from 2024-01-01.
 
-  @fixture.warehouse.600
+  @fixture.feature_store.600
   Rule: a recipe goes from raw sessions to a logged model
 
-    Scenario: Training the example recipe logs a model that beats the majority-class baseline
-      Given the example session-outcome recipe
+    Scenario: Training with point-in-time user and product features logs a model that beats the majority-class baseline
+      Given the example session-outcome recipe with point-in-time user and product features
       When the data scientist trains it on sessions from 2024-01-01 to 2024-01-21
       Then the training run reports accuracy, roc_auc and f1
       And the model beats the majority-class baseline on held-out sessions
-      And the model learned from the features "device, session_duration, page_views"
+      And the model learned from the features "device, session_duration, page_views, sessions_7d, conversion_rate_7d, avg_duration_7d, popularity_7d, price"
 
     Scenario: A training window with no sessions is refused before anything is logged
       Given the example session-outcome recipe
       When the data scientist trains it on sessions from 2025-06-01 to 2025-06-30
       Then training is refused because "returned no rows"
       And no training run was logged
+
+    Scenario: Batch inference joins the features the model was trained with, as of each session
+      Given the example session-outcome recipe with point-in-time user and product features
+      And a model trained on it from 2024-01-01 to 2024-01-21
+      When the data scientist scores sessions from 2024-01-21 to 2024-01-25 with the trained model
+      Then every session of that window has a prediction and a probability
+      And its artifact records each feature with its view's ttl:
+        | feature                          | ttl     |
+        | user_activity:sessions_7d        | 7 days  |
+        | user_activity:conversion_rate_7d | 7 days  |
+        | user_activity:avg_duration_7d    | 7 days  |
+        | product_popularity:popularity_7d | 14 days |
+        | product_popularity:price         | 14 days |
 
   @fixture.trained_model
   Rule: a trained model scores a later window from its run id alone

@@ -12,12 +12,14 @@ from behave import given, then, when
 from mlflow.tracking import MlflowClient
 
 from mmp.artifact.store import ModelStore
+from mmp.featurestore.definitions import parse_duration
 from mmp.pipelines.batch import batch_inference
 from mmp.pipelines.train import train
 from mmp.settings import load_settings
 from mmp.synthetic import generate
-from steps.support.fixtures import CACHED_MODEL_ROWS, EXAMPLE_RECIPE
+from steps.support.fixtures import CACHED_MODEL_ROWS, EXAMPLE_RECIPE, FEATURES_RECIPE, TrainedModel
 from steps.support.outcomes import attempt, expect_equal, require_refusal, require_success
+from steps.support.tables import require_table
 
 
 def _names(text: str) -> list[str]:
@@ -164,3 +166,24 @@ def step_fresh_process_predicts(context):
     records = json.loads(process.stdout.strip().splitlines()[-1])
     assert len(records) == 1 and records[0]["prediction"] in (0, 1), records
     assert 0.0 <= records[0]["probability"] <= 1.0, records
+
+
+@given("the example session-outcome recipe with point-in-time user and product features")
+def step_example_recipe_with_features(context):
+    context.settings = load_settings(FEATURES_RECIPE, config=context.config_env)
+    context.runs_before = _count_runs(context.config_env)
+
+
+@given("a model trained on it from {start} to {end}")
+def step_model_trained_on_window(context, start, end):
+    context.model = TrainedModel(context.config_env, train(context.settings, _window(start, end)))
+
+
+@then("its artifact records each feature with its view's ttl:")
+def step_artifact_records_feature_ttls(context):
+    metadata = ModelStore(context.model.config).load_metadata(context.model.run_id)
+    expected = {row["feature"]: parse_duration(row["ttl"]).total_seconds()
+                for row in require_table(context, "feature", "ttl")}
+    actual = {ref: metadata.feature_ttl_seconds.get(ref.split(":")[0])
+              for ref in metadata.feature_refs}
+    expect_equal("feature references and their ttls (seconds)", expected, actual)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from mmp.errors import ConfigError, MmpError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mmp.schema import TrainingSchema
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="mmp: recipe-driven ML pipeline (train, batch-score, serve).")
 console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
-DEMO_RECIPE = Path("recipes/classification.yaml")
+DEMO_RECIPE = Path("recipes/classification_features.yaml")
 DEMO_ROWS = 2000
 
 
@@ -97,6 +105,57 @@ def batch_inference(
     out.print(f"predictions: {result.path} ({result.rows} rows, {result.entities} entities)")
 
 
+@app.command("validate-schema")
+def validate_schema(
+    run_id: Annotated[str, typer.Option(help="MLflow run id of an `mmp train` run")],
+    data: Annotated[Path, typer.Option(help="parquet or CSV file of rows to check")],
+) -> None:
+    """Check a data file against a run's training schema; print the report as JSON.
+
+    Exits 0 when the rows can be scored (perhaps with warnings), 3 on schema drift.
+    """
+    from rich.markup import escape
+
+    from mmp.artifact.store import ModelStore
+    from mmp.errors import DataError, SchemaDriftError
+    from mmp.schema import validate_frame
+    from mmp.settings import load_config
+
+    if data.suffix.lower() not in (".parquet", ".csv") or not data.is_file():
+        what = "is not a parquet or CSV file" if data.is_file() else "does not exist"
+        raise DataError(f"{data} {what}", hint="pass --data a .parquet or .csv file of rows")
+    schema = ModelStore(load_config()).load_metadata(run_id).training_schema
+    report = validate_frame(schema, _read_data_file(data, schema))
+    typer.echo(report.to_json())
+    if not report.valid:
+        console.print(f"[bold red]schema drift:[/bold red] {escape(str(report))}")
+        raise typer.Exit(SchemaDriftError.exit_code)
+
+
+def _read_data_file(path: Path, schema: TrainingSchema) -> pd.DataFrame:
+    """A parquet or CSV file as a frame. CSV has no types, so the columns training saw as
+    text are read as text and its timestamp columns are parsed from ISO 8601."""
+    import pandas as pd
+
+    from mmp.errors import DataError
+
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        text = {c.name: str for c in schema.columns if c.logical_type in ("string", "categorical")}
+        frame = pd.read_csv(path, dtype=text)
+    except (OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read {path}: {reason}",
+                        hint="check that the file is a complete parquet or CSV file") from None
+    for column in schema.columns:
+        if column.logical_type == "datetime" and column.name in frame.columns \
+                and frame[column.name].dtype == object:
+            with contextlib.suppress(ValueError, TypeError):
+                frame[column.name] = pd.to_datetime(frame[column.name], format="ISO8601")
+    return frame
+
+
 @app.command()
 def demo(
     rows: Annotated[int, typer.Option(help="sessions to generate")] = DEMO_ROWS,
@@ -106,6 +165,68 @@ def demo(
 
     summary = run_demo(DEMO_RECIPE, rows, progress=_progress)
     out.print(summary)
+
+
+@app.command()
+def inspect(
+    run_id: Annotated[str, typer.Option("--run-id", help="run id or model URI")],
+) -> None:
+    """Print what an artifact knows (recipe, template, params, features, schema, metrics,
+    fingerprint, package versions, lineage) as JSON."""
+    import json
+
+    from mmp.artifact import registry
+    from mmp.artifact.describe import describe
+    from mmp.artifact.store import ModelStore
+    from mmp.settings import load_config
+
+    store = ModelStore(load_config())
+    store.check()
+    ref = registry.resolve(store, run_id)
+    out.print_json(json.dumps(describe(store.load_metadata(ref.run_id), ref)))
+
+
+@app.command()
+def promote(
+    run_id: Annotated[str, typer.Option("--run-id", help="the run whose model to register")],
+    name: Annotated[str, typer.Option(help="registered model name")],
+    alias: Annotated[str, typer.Option(help="alias to point at the new version")] = "champion",
+) -> None:
+    """Register a run's model as a new version and move an alias to it."""
+    from mmp.artifact import registry
+    from mmp.artifact.store import ModelStore
+    from mmp.settings import load_config
+
+    store = ModelStore(load_config())
+    store.check()
+    ref = registry.promote(store, run_id, name, alias)
+    out.print(f"{ref.uri} -> version {ref.version} (run {ref.run_id})")
+
+
+@app.command()
+def serve(
+    model_uri: Annotated[str, typer.Option(help="runs:/ID/model, a run id, "
+                                           "models:/NAME/VERSION or models:/NAME@ALIAS")],
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Serve a model over HTTP (FastAPI under uvicorn): /predict, /health, /ready, /model."""
+    import os
+
+    import uvicorn
+
+    from mmp.artifact import registry
+    from mmp.artifact.store import ModelStore
+    from mmp.settings import load_config
+
+    store = ModelStore(load_config())
+    store.check()
+    ref = registry.resolve(store, model_uri)  # fails fast on an unknown run or alias
+    console.print(f"serving run {ref.run_id} on http://{host}:{port}", highlight=False)
+    os.environ["MMP_MODEL_URI"] = model_uri
+    uvicorn.run("serving.main:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
 
 
 services_app = typer.Typer(no_args_is_help=True,
@@ -143,6 +264,116 @@ def services_down() -> None:
     from mmp.settings import load_config
 
     out.print(services.services_down(load_config()))
+
+
+features_app = typer.Typer(no_args_is_help=True, help="The feature store: register the "
+                           "feature definitions, fill the online store, join features.")
+app.add_typer(features_app, name="features")
+TimeOption = typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                                   "%Y-%m-%dT%H:%M:%S%z"])
+
+
+@features_app.command("apply")
+def features_apply() -> None:
+    """Export each feature view's warehouse table and register the definitions with Feast."""
+    from mmp.featurestore.registry import FeatureRepository
+    from mmp.settings import load_config
+
+    repository = FeatureRepository(load_config())
+    counts = repository.apply()
+    for name, view in repository.definitions.feature_views.items():
+        out.print(f"{name}: {', '.join(view.features)} (ttl {view.ttl}; "
+                  f"{counts[view.source]} rows from {view.source})", highlight=False)
+    out.print(f"registry: {repository.registry_path}", highlight=False)
+
+
+@features_app.command("materialize")
+def features_materialize(
+    start: Annotated[dt.datetime | None, TimeOption] = None,
+    end: Annotated[dt.datetime | None, TimeOption] = None,
+) -> None:
+    """Load each entity's latest feature values in [start, end) into the online store
+    (default: everything up to now; naive times are UTC)."""
+    from mmp.featurestore.registry import FeatureRepository
+    from mmp.settings import load_config
+
+    repository = FeatureRepository(load_config())
+    views = repository.materialize(start, end)
+    out.print(f"materialized {', '.join(views)} into {repository.online_path}", highlight=False)
+
+
+@features_app.command("retrieve")
+def features_retrieve(
+    spine: Annotated[Path, typer.Option(help="parquet file of rows: entity keys and a time")],
+    feature: Annotated[list[str], typer.Option(help="view:feature to join (repeatable)")],
+    output: Annotated[Path, typer.Option("--out", help="parquet file to write")],
+    created_before: Annotated[dt.datetime | None, TimeOption] = None,
+    timestamp_column: Annotated[str, typer.Option(help="the spine's time column")]
+        = "event_timestamp",
+) -> None:
+    """Join features to every spine row as known at its time (the join training uses)."""
+    import pandas as pd
+
+    from mmp.errors import DataError
+    from mmp.featurestore.refs import parse_refs
+    from mmp.featurestore.registry import FeatureRepository
+    from mmp.featurestore.retrieval import retrieve_features
+    from mmp.pipelines.batch import write_parquet_atomically
+    from mmp.settings import load_config
+
+    try:
+        refs = parse_refs(feature)
+        rows = pd.read_parquet(spine)
+    except (OSError, ValueError) as exc:  # a malformed reference, no parquet file
+        raise DataError(str(exc).splitlines()[0],
+                        hint="--feature takes view:feature; --spine a parquet file") from None
+    frame, _ = retrieve_features(FeatureRepository(load_config()), rows, refs,
+                                 timestamp_column=timestamp_column,
+                                 created_before=created_before)
+    write_parquet_atomically(frame, output)
+    out.print(f"features: {output} ({len(frame)} rows, {len(refs)} features)", highlight=False)
+
+
+@app.command("render-sql")
+def render_sql(
+    template: Annotated[Path, typer.Argument(help="SQL template (Jinja) to render")],
+    recipe: Annotated[Path | None, typer.Option(
+        help="recipe whose loader declares the parameters (default: standard ones only)")] = None,
+    param: ParamOption = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help='print {"sql": ..., "params": {...}} or {"error": ...}')] = False,
+) -> None:
+    """Render a template exactly as the loaders do; print its SQL and bind variables.
+
+    Exits 0 when the SQL is safe to run, 2 (with the reason) when it is refused.
+    """
+    from mmp.artifact.metadata import json_params
+    from mmp.pipelines.loading import build_query
+    from mmp.settings import load_config
+    from mmp.settings.recipe import load_recipe
+
+    try:
+        loader = load_recipe(recipe).model.loader if recipe else None
+        if not template.is_file():
+            raise ConfigError(f"SQL template {template} does not exist",
+                              hint="give the path of the template file to render")
+        # Warehouse kinds ("duckdb", "postgres") are the SQL dialects the guard parses.
+        query, _ = build_query(loader, template.read_text(encoding="utf-8"),
+                               parse_params(param), dialect=load_config().warehouse.kind,
+                               template_name=template.name)
+    except MmpError as exc:
+        if not as_json:
+            raise  # run() prints the reason; every refusal here exits with 2
+        typer.echo(json.dumps({"error": exc.message, "hint": exc.hint}))
+        raise typer.Exit(2) from None
+    bound = json_params(query.params)
+    if as_json:
+        typer.echo(json.dumps({"sql": query.sql, "params": bound}))
+        return
+    typer.echo(query.sql.rstrip())
+    typer.echo("-- bind variables:" + ("" if bound else " none"))
+    for name, value in bound.items():
+        typer.echo(f"--   {name} = {json.dumps(value)}")
 
 
 def run(argv: list[str]) -> int:

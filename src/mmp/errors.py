@@ -141,6 +141,20 @@ class ArtifactError(MmpError):
     http_status = 404
 
 
+class FeatureStoreError(MmpError):
+    """The feature registry, a feature view or its source is missing or unusable."""
+
+    exit_code = 2
+    http_status = 503
+
+
+class PointInTimeError(MmpError):
+    """A join produced a feature value the row's time could not have known: refused."""
+
+    exit_code = 3
+    http_status = 500
+
+
 class SchemaDriftError(MmpError):
     """Inference data does not match the training schema; carries the full report."""
 

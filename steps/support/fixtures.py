@@ -15,12 +15,14 @@ from pathlib import Path
 from behave import fixture
 from behave.fixture import use_fixture
 
+from mmp.featurestore.registry import FeatureRepository
 from mmp.pipelines.seed import seed_warehouse
 from mmp.pipelines.train import TrainResult, train
 from mmp.settings import EnvConfig, load_config, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_RECIPE = PROJECT_ROOT / "recipes" / "classification.yaml"
+FEATURES_RECIPE = PROJECT_ROOT / "recipes" / "classification_features.yaml"
 #: The cached model is trained on these sessions (hourly from 2024-01-01).
 CACHED_MODEL_ROWS = 600
 CACHED_MODEL_WINDOW = {"start_date": "2024-01-01", "end_date": "2024-01-21"}
@@ -79,6 +81,14 @@ def warehouse(context, rows: int | None = None):
 
 
 @fixture
+def feature_store(context, rows: int | None = None):
+    """A seeded warehouse (as ``warehouse``) with the feature definitions applied over it."""
+    use_fixture(warehouse, context, rows)
+    context.feature_tables = FeatureRepository(context.config_env).apply()
+    yield context.feature_tables
+
+
+@fixture
 def trained_model(context):
     """The example recipe trained once per run (cached on the run layer of context)."""
     cached = getattr(context, "cached_model", None)
@@ -109,6 +119,7 @@ def model_cache(context):
 #: fixture's size argument: ``@fixture.warehouse.600`` seeds 600 sessions.
 FIXTURE_REGISTRY = {
     "fixture.warehouse": warehouse,
+    "fixture.feature_store": feature_store,
     "fixture.trained_model": trained_model,
 }
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mmp.errors import ArtifactError
 from mmp.schema import TrainingSchema
 from mmp.settings.recipe import DataInterface, Recipe
 
@@ -44,6 +45,9 @@ class ArtifactMetadata(BaseModel):
     params: dict[str, Any]
     feature_columns: list[str]
     feature_refs: list[str]
+    #: ttl of each feature view in ``feature_refs`` at training time (view -> seconds);
+    #: batch inference and serving join with these, not with whatever the registry says now.
+    feature_ttl_seconds: dict[str, float] = {}
     training_schema: TrainingSchema
     fingerprint: Fingerprint
     metrics: dict[str, float]
@@ -59,6 +63,19 @@ class ArtifactMetadata(BaseModel):
     @property
     def task_type(self) -> str:
         return self.data_interface.task_type
+
+
+def parse_metadata(text: str, run_id: str) -> ArtifactMetadata:
+    """Read ``metadata.json``; an unreadable one is an ArtifactError naming the run."""
+    try:
+        return ArtifactMetadata.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ArtifactError(
+            f"the model metadata of run {run_id} cannot be read ({where}: {first['msg']})",
+            hint="it was written by another mmp version; retrain with `mmp train`",
+        ) from None
 
 
 def fingerprint(frame: pd.DataFrame, timestamp_column: str | None) -> Fingerprint:

@@ -25,10 +25,17 @@ class MmpModel(mlflow.pyfunc.PythonModel):
 
 
 def score(pipeline: Any, metadata: ArtifactMetadata, frame: pd.DataFrame) -> pd.DataFrame:
-    """Predictions (and the positive-class probability for classifiers) for each row."""
+    """Predictions (and the positive-class probability for classifiers) for each row.
+
+    A classifier is asked once, for probabilities; its prediction is the most probable
+    class (what scikit-learn's tree ensembles and linear models predict), which halves the
+    cost of a request.
+    """
     features = frame[metadata.feature_columns]
-    out = pd.DataFrame({"prediction": pipeline.predict(features)}, index=frame.index)
     if metadata.task_type == "classification" and hasattr(pipeline, "predict_proba"):
         proba = pipeline.predict_proba(features)
+        out = pd.DataFrame({"prediction": pipeline.classes_[proba.argmax(axis=1)]},
+                           index=frame.index)
         out["probability"] = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
-    return out
+        return out
+    return pd.DataFrame({"prediction": pipeline.predict(features)}, index=frame.index)

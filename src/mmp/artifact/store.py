@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import tempfile
@@ -16,11 +15,11 @@ import joblib
 import mlflow
 import pandas as pd
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
 from mlflow.tracking import MlflowClient
 
 import mmp
-from mmp.artifact.metadata import ArtifactMetadata
+from mmp.artifact.metadata import ArtifactMetadata, parse_metadata
 from mmp.artifact.pyfunc import score
 from mmp.errors import ArtifactError, ServiceUnavailableError
 from mmp.services import probe_http, tracking_health_url
@@ -105,9 +104,11 @@ class ModelStore:
             metadata_path = Path(tmp) / "metadata.json"
             joblib.dump(pipeline, pipeline_path)
             metadata_path.write_text(metadata.model_dump_json(indent=2), encoding="utf-8")
-            with warnings.catch_warnings():  # integer-column hint: mmp validates its own schema
+            with warnings.catch_warnings():  # integer hint: predictions are never missing
                 warnings.simplefilter("ignore", UserWarning)
-                signature = infer_signature(example, score(pipeline, metadata, example))
+                outputs = infer_signature(None, score(pipeline, metadata, example)).outputs
+            signature = ModelSignature(  # inputs exactly as mmp's training schema has them
+                inputs=metadata.training_schema.to_mlflow(), outputs=outputs)
             with _tracking(self.uri), mlflow.start_run(
                 experiment_id=experiment_id, run_name=metadata.recipe.name
             ) as run:
@@ -129,7 +130,7 @@ class ModelStore:
 
     def load_metadata(self, run_id: str) -> ArtifactMetadata:
         """The metadata of run ``run_id``'s model, or a clear error if there is none."""
-        self._require_run(run_id)
+        self.require_run(run_id)
         with tempfile.TemporaryDirectory(prefix="mmp-meta-") as tmp:
             try:
                 with _tracking(self.uri):
@@ -141,14 +142,14 @@ class ModelStore:
                     f"run {run_id} has no mmp model metadata: {str(exc).splitlines()[0]}",
                     hint="pass the run id of an `mmp train` run",
                 ) from None
-            return ArtifactMetadata.model_validate(json.loads(Path(local).read_text()))
+            return parse_metadata(Path(local).read_text(encoding="utf-8"), run_id)
 
     def load_model(self, run_id: str) -> mlflow.pyfunc.PyFuncModel:
-        self._require_run(run_id)
+        self.require_run(run_id)
         with _tracking(self.uri):
             return mlflow.pyfunc.load_model(f"runs:/{run_id}/{MODEL_PATH}")
 
-    def _require_run(self, run_id: str) -> None:
+    def require_run(self, run_id: str) -> None:
         try:
             self.client.get_run(run_id)
         except MlflowException:

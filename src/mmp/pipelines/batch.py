@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from mmp.artifact.store import ModelStore
-from mmp.errors import DataError
+from mmp.pipelines.augment import augment_rows
 from mmp.pipelines.loading import build_query, load_frame
+from mmp.schema import conform_frame
 from mmp.settings.config import EnvConfig
 from mmp.sql.warehouse import open_warehouse
 
@@ -42,13 +43,12 @@ def batch_inference(config: EnvConfig, run_id: str, supplied: Mapping[str, Any],
     say(f"loading rows from {warehouse.describe()}")
     frame = load_frame(warehouse, query, interface, with_target=False,
                        template_name=metadata.template_name)
-    missing = [c for c in metadata.feature_columns if c not in frame.columns]
-    if missing:
-        raise DataError(f"the inference rows lack the model input {missing[0]!r}",
-                        hint="the stored template must select every training feature")
+    frame = augment_rows(frame, metadata.feature_refs, config, interface,
+                         ttl_seconds=metadata.feature_ttl_seconds, progress=say).frame
+    conformed = conform_frame(metadata.training_schema, frame)  # drift: SchemaDriftError
     say(f"scoring {len(frame)} rows with run {run_id}")
     model = store.load_model(run_id)
-    scored = model.predict(frame[metadata.feature_columns])
+    scored = model.predict(conformed.frame[metadata.feature_columns])
     result = pd.concat([frame[interface.key_columns].reset_index(drop=True),
                         scored.reset_index(drop=True)], axis=1)
     path = out or default_output(config, run_id, values)

@@ -1,4 +1,5 @@
-"""The demo: seed the warehouse, train the example recipe, score a later window."""
+"""The demo: seed the warehouse, apply the feature store, train the example recipe, score a
+later window."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mmp.errors import ConfigError
+from mmp.featurestore.registry import FeatureRepository
 from mmp.pipelines.batch import batch_inference
 from mmp.pipelines.seed import seed_warehouse
 from mmp.pipelines.train import train
@@ -37,6 +39,9 @@ def run_demo(recipe: Path, rows: int, progress: Callable[[str], None],
     config = settings.config
     progress(f"seeding {rows} sessions into {open_warehouse(config).describe()}")
     seed_warehouse(config, rows, config.test_mode.seed)
+    repository = FeatureRepository(config)
+    progress(f"applying the feature definitions to the registry at {repository.registry_path}")
+    repository.apply()
     trained = train(settings, train_window, progress=progress)
     scored = batch_inference(config, trained.run_id, score_window, progress=progress)
     metrics = ", ".join(f"{k}={v:.3f}" for k, v in sorted(trained.metrics.items()))

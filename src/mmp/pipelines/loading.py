@@ -9,17 +9,24 @@ import pandas as pd
 
 from mmp.errors import DataError
 from mmp.settings.recipe import DataInterface, Loader
-from mmp.sql.params import resolve_params
+from mmp.sql.params import declared_params, resolve_params
 from mmp.sql.template import Query, render_query
 from mmp.sql.warehouse import Warehouse
 
 
-def build_query(loader: Loader, template_text: str, supplied: Mapping[str, Any], *,
+def build_query(loader: Loader | None, template_text: str, supplied: Mapping[str, Any], *,
                 dialect: str, template_name: str) -> tuple[Query, dict[str, Any]]:
-    """The rendered query and the typed parameter values it was rendered with."""
-    values = resolve_params(loader.params, supplied)
-    return render_query(template_text, values, dialect=dialect,
-                        template_name=template_name), values
+    """The rendered, checked query and the typed parameter values it was rendered with.
+
+    The one path from a template to SQL, for training, batch inference and ``mmp
+    render-sql``. Without a loader only the standard parameters exist and no file may be read.
+    """
+    declared = loader.params if loader else {}
+    values = resolve_params(declared, supplied)
+    enums = [name for name, spec in declared_params(declared).items() if spec.type == "enum"]
+    return render_query(template_text, values, dialect=dialect, template_name=template_name,
+                        identifiers=enums,
+                        allowed_paths=loader.allowed_paths if loader else ()), values
 
 
 def load_frame(warehouse: Warehouse, query: Query, interface: DataInterface, *,

@@ -20,6 +20,7 @@ from mmp.artifact.metadata import (
 )
 from mmp.artifact.store import ModelStore
 from mmp.errors import DataError
+from mmp.pipelines.augment import augment_rows
 from mmp.pipelines.loading import build_query, load_frame
 from mmp.schema import capture_schema
 from mmp.settings.recipe import Recipe, Settings
@@ -77,6 +78,10 @@ def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
     say(f"loading rows from {warehouse.describe()}")
     frame = load_frame(warehouse, query, interface, with_target=True,
                        template_name=settings.template_path.name)
+    augmenter = recipe.model.augmenter
+    augmented = augment_rows(frame, augmenter.features, config, interface,
+                             created_before=augmenter.created_before, progress=say)
+    frame = augmented.frame
     _check_target(frame, interface.target_column, interface.task_type)
     columns = feature_columns(recipe, frame)
     say(f"training {recipe.model.class_path.rsplit('.', 1)[-1]} on {len(frame)} rows")
@@ -97,7 +102,8 @@ def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
     metadata = ArtifactMetadata(
         mmp_version=mmp.__version__, recipe=recipe,
         template_name=settings.template_path.name, template_text=settings.template_text,
-        params=json_params(values), feature_columns=columns, feature_refs=[],
+        params=json_params(values), feature_columns=columns, feature_refs=augmented.refs,
+        feature_ttl_seconds=augmented.ttl_seconds,
         training_schema=capture_schema(frame, roles),
         fingerprint=fingerprint(frame, interface.timestamp_column), metrics=metrics,
         package_versions=package_versions(), git_commit=git_commit(settings.recipe_path.parent),

@@ -62,6 +62,18 @@ class ModelsConfig(Strict):
     allowlist: list[str] = Field(min_length=1)
 
 
+class FeatureStoreConfig(Strict):
+    """Where the Feast registry of an environment lives and which stores it uses."""
+
+    project: str = Field("mmp", pattern=r"^[A-Za-z0-9_]+$")
+    definitions: str = Field("features/definitions.yaml",
+                             description="feature definitions, relative to the config folder")
+    path: str = Field("feature_repo", description="registry, online store and exported "
+                                                  "sources; relative to the workspace")
+    offline_store: Literal["duckdb"] = "duckdb"
+    online_store: Literal["sqlite"] = "sqlite"
+
+
 class EnvConfig(Strict):
     """Everything that differs between environments; no recipe knowledge."""
 
@@ -72,6 +84,8 @@ class EnvConfig(Strict):
     test_mode: TestModeConfig = TestModeConfig()
     models: ModelsConfig
     services: ServicesConfig | None = None
+    feature_store: FeatureStoreConfig = FeatureStoreConfig()
+    config_dir: Path = Field(Path("config"), description="the folder this config came from")
 
     @property
     def tracking_uri(self) -> str:
@@ -89,6 +103,16 @@ class EnvConfig(Strict):
             raise ConfigError("a PostgreSQL warehouse needs a dsn", field="warehouse.dsn",
                               hint="set MMP_PG_DSN, e.g. postgresql://user@127.0.0.1:5432/mmp")
         return self.warehouse.dsn
+
+    @property
+    def feature_definitions_path(self) -> Path:
+        path = Path(self.feature_store.definitions)
+        return path if path.is_absolute() else self.config_dir / path
+
+    @property
+    def feature_repo_path(self) -> Path:
+        path = Path(self.feature_store.path)
+        return path if path.is_absolute() else self.workspace / path
 
     @property
     def warehouse_path(self) -> Path:
@@ -138,6 +162,7 @@ def load_config(
     env_path = directory / f"{env}.yaml"
     merged = deep_merge(read_yaml(base_path, environ), read_yaml(env_path, environ))
     merged["env"] = env
+    merged["config_dir"] = str(directory.resolve())
     try:
         config = EnvConfig.model_validate(merged)
     except ValidationError as exc:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mmp.errors import ConfigError
+from mmp.featurestore.refs import parse_refs
 from mmp.settings.config import EnvConfig, Strict, load_config
 from mmp.settings.yamlfile import read_yaml, validation_error
 
@@ -61,12 +63,39 @@ class Loader(Strict):
     source_uri: str = Field(min_length=1, description="SQL template, relative to the recipe")
     params: dict[str, ParamSpec] = Field(default_factory=dict)
     data_interface: DataInterface
+    allowed_paths: list[str] = Field(
+        default_factory=list,
+        description="files or URLs (glob patterns; * stays within one folder) the template "
+                    "may read with read_csv, read_parquet, glob ...; default: none")
+
+    @field_validator("allowed_paths")
+    @classmethod
+    def _paths_stay_put(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            if not pattern.strip() or ".." in pattern.split("/"):
+                raise ValueError(f"allowed path {pattern!r} must be a non-empty path "
+                                 "without '..'")
+        return patterns
 
 
 class Augmenter(Strict):
-    """How loaded rows are enriched before training; pass_through keeps them as loaded."""
+    """How loaded rows are enriched: pass_through keeps them as loaded; feature_store joins
+    the named features point-in-time, for training and batch inference alike."""
 
-    type: Literal["pass_through"] = "pass_through"
+    type: Literal["pass_through", "feature_store"] = "pass_through"
+    features: list[str] = Field(default_factory=list, description="view:feature references")
+    created_before: dt.datetime | None = Field(
+        None, description="as-of cutoff for training: feature rows created after it are "
+                          "ignored (naive means UTC)")
+
+    @model_validator(mode="after")
+    def _features_fit_type(self) -> Augmenter:
+        if self.type == "pass_through" and (self.features or self.created_before):
+            raise ValueError("features and created_before need type: feature_store")
+        if self.type == "feature_store" and not self.features:
+            raise ValueError("a feature_store augmenter needs at least one view:feature")
+        parse_refs(self.features)
+        return self
 
 
 class Split(Strict):
@@ -124,6 +153,13 @@ def load_settings(
     recipe_path = Path(recipe_path)
     config = config or load_config(env, environ=environ)
     recipe = load_recipe(recipe_path, environ)
+    if recipe.model.augmenter.features:
+        from mmp.featurestore.definitions import load_definitions
+
+        definitions = load_definitions(config.feature_definitions_path,
+                                       os.environ if environ is None else environ)
+        definitions.check_refs(parse_refs(recipe.model.augmenter.features),
+                               path=str(recipe_path), field="model.augmenter.features")
     template_path = (recipe_path.parent / recipe.model.loader.source_uri).resolve()
     if not template_path.is_file():
         raise ConfigError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -46,7 +47,7 @@ class PostgresWarehouse(Warehouse):
             con.read_only = True
             try:
                 with con.cursor() as cur:
-                    cur.execute(query.sql, query.params)
+                    cur.execute(_escape_percent(query.sql, query.params), query.params)
                     columns = [d.name for d in cur.description or []]
                     rows = cur.fetchall()
             except psycopg.Error as exc:
@@ -68,6 +69,13 @@ class PostgresWarehouse(Warehouse):
                     for row in frame.astype(object).where(frame.notna(), None).itertuples(
                             index=False, name=None):
                         copy.write_row(row)
+
+
+def _escape_percent(sql_text: str, params: Mapping[str, object]) -> str:
+    """Double every ``%`` that is not one of our ``%(name)s`` placeholders (``LIKE 'a%'``)."""
+    names = "|".join(re.escape(name) for name in params)
+    placeholder = rf"%\((?:{names})\)s" if names else r"(?!)"
+    return re.sub(rf"({placeholder})|%", lambda m: m.group(1) or "%%", sql_text)
 
 
 def _sql_type(series: pd.Series) -> str:

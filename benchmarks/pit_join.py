@@ -1,0 +1,362 @@
+"""Point-in-time join: mmp beside Feast (file and DuckDB offline stores) and a plain join.
+
+Data (seeded): a spine of ``--rows`` rows (entity, time) spread over 2024, 5% of them for
+entities without features; ``--feature-rows`` feature rows for 100,000 entities over the
+same year (event time, created time 0-60 min later, five float features), 1% of them
+corrections (same entity and event time, created later, new values); one feature view
+with a ttl of 7 days, registered in a Feast registry. The features are one parquet file;
+the spine is in memory. Default sizes: 1M x 5M and 1M x 20M.
+
+Contenders, each run in a fresh process (so peak RSS is its own), timed from "spine in
+memory, features on disk" to "a pandas frame of features per spine row":
+
+- ``mmp``: ``retrieve_features`` with the DuckDB backend: the path training uses
+  (registry lookup included);
+- ``feast_file`` / ``feast_duckdb``: Feast's ``get_historical_features`` on the same
+  registry with the file (dask) and the DuckDB (ibis) offline store;
+- ``plain``: the plain join the plan's budget names: each entity's latest row (by
+  event time), joined to every spine row with that entity, in the same engine, I/O and
+  output as ``mmp`` (``match_latest`` + ``attach_features``). It ignores time and ttl.
+- ``mmp_in_memory``: ``join_point_in_time`` with the feature rows already in a
+  DataFrame (informational; not in the ratios).
+
+Checks: every result is compared row for row with mmp's (a ``spine_row`` id travels with
+the spine). Rows a contender dropped are counted; value mismatches are split into those
+at a correction (a tie on event time, which the created time must break) and any other.
+mmp must keep every row in order, and must agree with Feast on every row Feast returns
+outside ties; otherwise the benchmark fails.
+
+    .venv/bin/python benchmarks/pit_join.py                        # full size, ~10 min
+    .venv/bin/python benchmarks/pit_join.py --rows 100000 --feature-rows 500000
+
+Writes benchmarks/results/pit_join.json (``--out`` elsewhere). Times are medians of
+``--repeats`` runs. Budget: mmp >= 10x faster than feast_file, faster than feast_duckdb,
+and at most 1.2x the plain join.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+os.environ.setdefault("FEAST_USAGE", "False")
+
+RESULTS = Path(__file__).resolve().parent / "results"
+VIEW, KEY, TTL_DAYS, ENTITIES = "bench_view", "entity_id", 7, 100_000
+FEATURES = [f"f{i}" for i in range(5)]
+CONTENDERS = ["mmp", "plain", "plain_pandas", "feast_duckdb", "feast_file", "mmp_in_memory"]
+SLOW = {"feast_file"}
+YEAR = 366 * 86400
+
+
+def generate(folder: Path, rows: int, feature_rows: int, seed: int = 42) -> None:
+    """Write spine.parquet and features.parquet into ``folder``."""
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2024-01-01T00:00:00", "us")
+    base = feature_rows - feature_rows // 100
+    entity = rng.integers(0, ENTITIES, base)
+    event = start + rng.integers(0, YEAR, base).astype("timedelta64[s]")
+    fixes = rng.choice(base, feature_rows - base, replace=False)
+    entity, event = np.concatenate([entity, entity[fixes]]), np.concatenate([event, event[fixes]])
+    created = event + rng.integers(0, 3600, feature_rows).astype("timedelta64[s]")
+    created[base:] += np.timedelta64(2, "h")  # corrections are written later
+    features = pd.DataFrame({KEY: entity.astype("int64"),
+                             "event_timestamp": event.astype("datetime64[us]"),
+                             "created_timestamp": created.astype("datetime64[us]")})
+    for name in FEATURES:
+        features[name] = rng.random(feature_rows)
+    features.to_parquet(folder / "features.parquet", row_group_size=1_000_000, index=False)
+    spine = pd.DataFrame({
+        KEY: rng.integers(0, int(ENTITIES * 1.05), rows).astype("int64"),
+        "event_timestamp": (start + rng.integers(0, YEAR, rows).astype("timedelta64[s]")
+                            ).astype("datetime64[us]"),
+        "spine_row": np.arange(rows, dtype="int64")})
+    spine.to_parquet(folder / "spine.parquet", index=False)
+
+
+def repository(folder: Path, offline: str = "file"):
+    """A Feast registry in ``folder`` with the one view over features.parquet."""
+    from mmp.featurestore.definitions import FeatureDefinitions
+    from mmp.featurestore.registry import FeatureRepository
+    from mmp.settings import load_config
+
+    config = load_config("local", environ={"MMP_WORKSPACE": str(folder)},
+                         directory=Path(__file__).resolve().parents[1] / "config")
+    definitions = FeatureDefinitions.model_validate({
+        "entities": {"entity": {"join_key": KEY, "type": "int64"}},
+        "feature_views": {VIEW: {"entities": ["entity"], "source": "features",
+                                 "ttl": f"{TTL_DAYS}d",
+                                 "features": dict.fromkeys(FEATURES, "float64")}}})
+    return FeatureRepository(config, definitions, feast_offline_store=offline), definitions
+
+
+def register(folder: Path) -> None:
+    from mmp.featurestore.definitions import feast_objects
+
+    repo, definitions = repository(folder)
+    repo.store(must_exist=False).apply(
+        feast_objects(definitions, {VIEW: folder / "features.parquet"}))
+
+
+def run_contender(name: str, folder: Path) -> dict:
+    """One timed run in this process; writes result-<name>.parquet (spine_row + features)."""
+    import datetime as dt
+
+    from mmp.featurestore import join
+    from mmp.featurestore.refs import parse_refs
+    from mmp.featurestore.retrieval import retrieve_features
+
+    refs = parse_refs(f"{VIEW}:{f}" for f in FEATURES)
+    spine = pd.read_parquet(folder / "spine.parquet")
+    path = folder / "features.parquet"
+    if name == "mmp_in_memory":
+        rows = pd.read_parquet(path)
+
+        def action(spine: pd.DataFrame) -> pd.DataFrame:
+            return join.join_point_in_time(spine, rows, keys=[KEY], features=FEATURES,
+                                           ttl=dt.timedelta(days=TTL_DAYS), view=VIEW)
+    elif name == "plain":
+        def action(spine: pd.DataFrame) -> pd.DataFrame:
+            prepared = join.prepare_spine(spine, [KEY], "event_timestamp")
+            source = join.RowSource(join.FEATURE_ROWS, (KEY,), "event_timestamp",
+                                    "created_timestamp", "", tuple(FEATURES))
+            with join.duckdb_connection() as con:
+                con.read_parquet(str(path)).create_view(join.FEATURE_ROWS)
+                matched = join.match_latest(con, prepared, source)
+            return join.attach_features(spine, matched, FEATURES, view=VIEW)
+    elif name == "plain_pandas":
+        def action(spine: pd.DataFrame) -> pd.DataFrame:
+            rows = pd.read_parquet(path, columns=[KEY, "event_timestamp", *FEATURES])
+            latest = rows.sort_values("event_timestamp", kind="stable").drop_duplicates(
+                KEY, keep="last")
+            return spine.merge(latest[[KEY, *FEATURES]], on=KEY, how="left")
+    elif name == "mmp":
+        repo, _ = repository(folder)
+
+        def action(spine: pd.DataFrame) -> pd.DataFrame:
+            return retrieve_features(repo, spine, refs, timestamp_column="event_timestamp")[0]
+    else:
+        repo, _ = repository(folder, offline=name.removeprefix("feast_"))
+
+        def action(spine: pd.DataFrame) -> pd.DataFrame:
+            return repo.feast_reference(spine, refs)
+    action(spine.head(1000))  # warm-up: imports, registry, caches
+    baseline = _rss_mb()
+    started = time.perf_counter()
+    result = action(spine)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result[["spine_row", *FEATURES]].to_parquet(folder / f"result-{name}.parquet", index=False)
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak),
+            "rss_before_mb": round(baseline), "rows": len(result)}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def compare(folder: Path, name: str, rows: int) -> dict:
+    """Row-for-row comparison of a contender's result with mmp's."""
+    mmp = pd.read_parquet(folder / "result-mmp.parquet")
+    other = pd.read_parquet(folder / f"result-{name}.parquet")
+    in_order = len(other) == rows and bool(
+        (other["spine_row"].to_numpy() == np.arange(rows)).all())
+    merged = other.merge(mmp, on="spine_row", suffixes=("", "_mmp"), validate="one_to_one")
+    same = np.ones(len(merged), dtype=bool)
+    for f in FEATURES:
+        a, b = merged[f].to_numpy(), merged[f"{f}_mmp"].to_numpy()
+        same &= (a == b) | (np.isnan(a) & np.isnan(b))
+    tied = _tied_values(folder)
+    at_tie = merged["f0"].isin(tied).to_numpy() | merged["f0_mmp"].isin(tied).to_numpy()
+    return {"rows_returned": len(other), "rows_dropped": rows - len(merged),
+            "in_spine_order": in_order,
+            "mismatches_at_ties": int((~same & at_tie).sum()),
+            "mismatches_elsewhere": int((~same & ~at_tie).sum())}
+
+
+def _tied_values(folder: Path) -> np.ndarray:
+    """f0 of every feature row that shares its entity and event time with another row."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return con.execute(
+            f"SELECT f0 FROM read_parquet('{folder / 'features.parquet'}') QUALIFY "
+            f"count(*) OVER (PARTITION BY {KEY}, event_timestamp) > 1").fetchnumpy()["f0"]
+
+
+def measure(folder: Path, contenders: list[str], repeats: int, timeout: float,
+            memory_cap_gb: float) -> dict:
+    """Run each contender in fresh processes (``feast_file`` once: it takes minutes);
+    median time, highest peak RSS."""
+    results = {}
+    for name in contenders:
+        runs, error = [], None
+        for _ in range(1 if name in SLOW else repeats):
+            outcome = run_child(name, folder, timeout, memory_cap_gb)
+            if isinstance(outcome, str):
+                error = outcome
+                break
+            runs.append(outcome)
+        if error:
+            results[name] = {"error": error, "runs": runs}
+            print(f"  {name:14s} did not finish: {error}", flush=True)
+            continue
+        results[name] = {
+            "seconds": statistics.median(r["seconds"] for r in runs),
+            "seconds_all": [r["seconds"] for r in runs],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "rss_before_mb": statistics.median(r["rss_before_mb"] for r in runs),
+            "rows": runs[0]["rows"]}
+        print(f"  {name:14s} {results[name]['seconds']:8.2f} s  peak "
+              f"{results[name]['peak_rss_mb']:6.0f} MB  rows {runs[0]['rows']}", flush=True)
+    return results
+
+
+def run_child(name: str, folder: Path, timeout: float, memory_cap_gb: float) -> dict | str:
+    """One run in a child process, stopped if it outgrows the memory cap (or what is free,
+    less 2 GB for everyone else) or the timeout; its result, or why it has none."""
+    import psutil
+
+    free_gb = psutil.virtual_memory().available / 2**30 - 2
+    cap_gb = min(memory_cap_gb, free_gb)
+    command = [sys.executable, __file__, "--child", name, "--data", str(folder)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as child:
+        watched, started, peak = psutil.Process(child.pid), time.monotonic(), 0.0
+        while child.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, watched.memory_info().rss / 2**30)
+            elapsed = time.monotonic() - started
+            if peak > cap_gb or elapsed > timeout:
+                child.kill()
+                child.communicate()
+                return (f"stopped after {elapsed:.0f} s at {peak:.1f} GB resident "
+                        f"(cap {cap_gb:.1f} GB, timeout {timeout:.0f} s)")
+            time.sleep(0.2)
+        stdout, stderr = child.communicate()
+    if child.returncode != 0:
+        return (stderr.strip().splitlines() or [f"exit {child.returncode}"])[-1]
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def verdict(results: dict, checks: dict, rows: int) -> dict:
+    """Ratios against mmp and whether each budget is met."""
+    mmp = results["mmp"]
+
+    def ratio(name: str) -> float | None:
+        other = results.get(name, {})
+        return round(other["seconds"] / mmp["seconds"], 2) if "seconds" in other else None
+
+    def memory(name: str) -> float | None:
+        other = results.get(name, {})
+        return round(other["peak_rss_mb"] / mmp["peak_rss_mb"], 2) if "seconds" in other \
+            else None
+
+    ratios = {
+        "feast_file_over_mmp": ratio("feast_file"),
+        "feast_duckdb_over_mmp": ratio("feast_duckdb"),
+        "mmp_over_plain": round(1 / ratio("plain"), 2) if ratio("plain") else None,
+        "peak_memory_feast_file_over_mmp": memory("feast_file"),
+        "peak_memory_feast_duckdb_over_mmp": memory("feast_duckdb"),
+    }
+    mmp_check = checks.get("mmp_in_memory", {})
+    budgets = {
+        "10x_faster_than_feast_file": _at_least(ratios["feast_file_over_mmp"], 10),
+        "faster_than_feast_duckdb": _at_least(ratios["feast_duckdb_over_mmp"], 1),
+        "within_20pct_of_plain_join": None if ratios["mmp_over_plain"] is None
+        else ratios["mmp_over_plain"] <= 1.2,
+        "less_peak_memory_than_feast": all(
+            m is None or m > 1 for m in (ratios["peak_memory_feast_file_over_mmp"],
+                                         ratios["peak_memory_feast_duckdb_over_mmp"])),
+        "mmp_keeps_every_row_in_order": mmp["rows"] == rows,
+        "agrees_with_feast_outside_ties": all(
+            checks[n]["mismatches_elsewhere"] == 0 for n in checks if n.startswith("feast")),
+        "in_memory_join_identical": not mmp_check or (
+            mmp_check["mismatches_at_ties"] + mmp_check["mismatches_elsewhere"] == 0
+            and mmp_check["in_spine_order"]),
+    }
+    return {"ratios": ratios, "budgets": budgets}
+
+
+def _at_least(value: float | None, floor: float) -> bool | None:
+    return None if value is None else value >= floor
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="spine rows")
+    parser.add_argument("--feature-rows", type=int, nargs="+", default=[5_000_000, 20_000_000],
+                        help="feature rows (one size per value)")
+    parser.add_argument("--contenders", nargs="+", default=CONTENDERS, choices=CONTENDERS)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    parser.add_argument("--memory-cap-gb", type=float, default=18,
+                        help="stop a run whose resident memory grows past this")
+    parser.add_argument("--out", type=Path, default=RESULTS / "pit_join.json")
+    parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_contender(args.child, args.data)))
+        return 0
+    contenders = ["mmp", *(c for c in args.contenders if c != "mmp")]
+    report = {"benchmark": "pit_join", "machine": _machine(), "ttl_days": TTL_DAYS,
+              "entities": ENTITIES, "features": len(FEATURES), "repeats": args.repeats,
+              "plain_join": "latest row per entity by event time (DuckDB arg_max), joined to "
+                            "every spine row; same engine, I/O and output as mmp",
+              "sizes": {}}
+    failed = False
+    for feature_rows in args.feature_rows:
+        label = f"{args.rows:,} x {feature_rows:,}"
+        print(f"spine {args.rows:,} rows x {feature_rows:,} feature rows", flush=True)
+        folder = Path(tempfile.mkdtemp(prefix="mmp-pit-bench-"))
+        try:
+            generate(folder, args.rows, feature_rows)
+            register(folder)
+            results = measure(folder, contenders, args.repeats, args.timeout,
+                              args.memory_cap_gb)
+            checks = {n: compare(folder, n, args.rows) for n in contenders
+                      if n != "mmp" and n != "plain" and "seconds" in results.get(n, {})}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        judged = verdict(results, checks, args.rows)
+        report["sizes"][label] = {"spine_rows": args.rows, "feature_rows": feature_rows,
+                                  "results": results, "checks": checks, **judged}
+        for name, check in checks.items():
+            print(f"  {name:14s} vs mmp: {check}")
+        print(f"  ratios: {judged['ratios']}", flush=True)
+        print(f"  budgets: {judged['budgets']}", flush=True)
+        failed |= not (judged["budgets"]["mmp_keeps_every_row_in_order"]
+                       and judged["budgets"]["agrees_with_feast_outside_ties"]
+                       and judged["budgets"]["in_memory_join_identical"])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written: {args.out}")
+    return 1 if failed else 0
+
+
+def _machine() -> dict:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "versions": {p: version(p) for p in ("duckdb", "feast", "pandas", "pyarrow",
+                                                  "ibis-framework", "dask")}}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""The point-in-time join, as pure functions over DataFrames (DuckDB in-process).
+
+For each spine row (keys k, time t) the join takes the feature row with the same keys
+whose event time is the greatest with ``t - ttl <= event time <= t``; ties go to the
+greatest created time, then to the row stored last. Without such a row the features are
+null. Every spine row is kept, in order, duplicates included. Times are compared in UTC
+at microsecond precision (naive means UTC). The result is checked before it is returned:
+a feature value from after ``t``, older than the ttl or created after the as-of cutoff
+raises :class:`PointInTimeError`. Inputs are never mutated.
+
+How: candidate rows come from a hash join on the keys and a ttl-wide time bucket (the
+spine side covers its own bucket and the one before), filtered to the window, and the
+best candidate per spine row is kept. Only qualifying rows travel; nothing is sorted
+globally.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from mmp.errors import DataError, PointInTimeError
+
+ROW = "__mmp_row"
+TIME = "__mmp_time"
+EVENT_TIME = "__mmp_event_time"
+CREATED_TIME = "__mmp_created_time"
+ORDER = "__mmp_order"
+BUCKET = "__mmp_bucket"
+SPINE = "__mmp_spine"
+FEATURE_ROWS = "__mmp_feature_rows"
+
+
+@dataclass(frozen=True)
+class PreparedSpine:
+    """The spine's keys and UTC times with each row's position; what backends join on."""
+
+    frame: pd.DataFrame
+    keys: tuple[str, ...]
+    timestamp_column: str
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """Feature rows registered on a DuckDB connection, and what their columns mean."""
+
+    relation: str
+    keys: tuple[str, ...]
+    event_timestamp: str
+    created_timestamp: str
+    order: str
+    features: tuple[str, ...]
+
+
+def join_point_in_time(
+    spine: pd.DataFrame, feature_rows: pd.DataFrame, *, keys: Sequence[str],
+    ttl: dt.timedelta, created_before: dt.datetime | str | None = None,
+    timestamp_column: str = "event_timestamp", event_timestamp: str = "event_timestamp",
+    created_timestamp: str = "created_timestamp", features: Sequence[str] | None = None,
+    view: str = "feature rows",
+) -> pd.DataFrame:
+    """The spine with ``features`` (default: every other column) joined point-in-time."""
+    prepared = prepare_spine(spine, keys, timestamp_column)
+    roles = {*keys, event_timestamp, created_timestamp}
+    features = list(features or [c for c in feature_rows.columns if c not in roles])
+    _require_columns(feature_rows, [*keys, event_timestamp, created_timestamp, *features],
+                     f"the {view}")
+    cutoff = utc_timestamp(created_before)
+    rows = feature_rows.copy(deep=False)
+    rows[ORDER] = np.arange(len(rows))
+    source = RowSource(FEATURE_ROWS, tuple(keys), event_timestamp, created_timestamp, ORDER,
+                       tuple(features))
+    with duckdb_connection() as con:
+        con.register(FEATURE_ROWS, rows)
+        matched = match_rows(con, prepared, source, ttl=ttl, created_before=cutoff, view=view)
+    verify_point_in_time(prepared, matched, view=view, ttl=ttl, created_before=cutoff)
+    return attach_features(spine, matched, features, view=view)
+
+
+def join_latest_value(
+    spine: pd.DataFrame, feature_rows: pd.DataFrame, *, keys: Sequence[str],
+    timestamp_column: str = "event_timestamp", event_timestamp: str = "event_timestamp",
+    created_timestamp: str = "created_timestamp", features: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The naive join: each key's latest row, whatever the spine row's time (it leaks).
+
+    The reference a point-in-time join is measured against (benchmarks, leakage canary);
+    mmp never uses it to build a training set.
+    """
+    prepared = prepare_spine(spine, keys, timestamp_column)
+    roles = {*keys, event_timestamp, created_timestamp}
+    features = list(features or [c for c in feature_rows.columns if c not in roles])
+    _require_columns(feature_rows, [*keys, event_timestamp, created_timestamp, *features],
+                     "the feature rows")
+    source = RowSource(FEATURE_ROWS, tuple(keys), event_timestamp, created_timestamp, "",
+                       tuple(features))
+    with duckdb_connection() as con:
+        con.register(FEATURE_ROWS, feature_rows)
+        matched = match_latest(con, prepared, source)
+    return attach_features(spine, matched, features, view="feature rows")
+
+
+def match_latest(con: duckdb.DuckDBPyConnection, spine: PreparedSpine,
+                 source: RowSource) -> pd.DataFrame:
+    """Each spine row's key's latest feature row, shaped like :func:`match_rows`'s answer.
+
+    The latest event time per key, then one row with that time (any, on a tie), joined to
+    every spine row with the key: the fastest form measured (benchmarks/pit_join.py).
+    """
+    con.register(SPINE, spine.frame)
+    keys = [_quote(k) for k in source.keys]
+    event = _ts(source.event_timestamp)
+    features = ", ".join(f"f.{_quote(c)}" for c in source.features)
+    sql = f"""
+        WITH newest AS (SELECT {", ".join(keys)}, max({event}) AS {EVENT_TIME}
+                        FROM {source.relation} GROUP BY {", ".join(keys)}),
+        latest AS (
+            SELECT {", ".join(f"f.{k}" for k in keys)}, newest.{EVENT_TIME},
+                   {_ts(source.created_timestamp)} AS {CREATED_TIME}, {features}
+            FROM {source.relation} f JOIN newest
+                ON {" AND ".join(f"f.{k} = newest.{k}" for k in keys)}
+                AND {event.replace('CAST("', 'CAST(f."')} = newest.{EVENT_TIME}
+            QUALIFY row_number() OVER (PARTITION BY {", ".join(f"f.{k}" for k in keys)}) = 1)
+        SELECT s.{ROW}, latest.* EXCLUDE ({", ".join(keys)})
+        FROM {SPINE} s JOIN latest USING ({", ".join(keys)})"""
+    return con.execute(sql).df()
+
+
+@contextlib.contextmanager
+def duckdb_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection that compares times in UTC."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def prepare_spine(spine: pd.DataFrame, keys: Sequence[str],
+                  timestamp_column: str) -> PreparedSpine:
+    """Keys, UTC times and row positions; refuses a missing column, key or time."""
+    _require_columns(spine, [*keys, timestamp_column], "the spine")
+    times = utc_times(spine[timestamp_column], timestamp_column)
+    frame = pd.DataFrame({k: spine[k].to_numpy() for k in keys})
+    frame[TIME] = times
+    frame[ROW] = np.arange(len(frame), dtype="int64")
+    for column in [timestamp_column, *keys]:
+        values = frame[TIME] if column == timestamp_column else frame[column]
+        if values.isna().any():
+            position = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise DataError(
+                f"spine row {position + 1} ({_describe_keys(frame, keys, position)}) has no "
+                f"{column!r}; every row needs its keys and a time to join features as of it",
+                hint="drop or fill the rows without a value before joining features")
+    return PreparedSpine(frame, tuple(keys), timestamp_column)
+
+
+def utc_times(values: pd.Series, column: str) -> np.ndarray:
+    """Times as naive UTC microseconds: naive means UTC, zoned values are converted."""
+    try:
+        converted = pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"column {column!r} does not hold times: {str(exc).splitlines()[0]}",
+                        hint="give times as timestamps or ISO 8601 text") from None
+    return converted.dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+
+
+def utc_timestamp(value: dt.datetime | str | None) -> pd.Timestamp | None:
+    """One time as a naive UTC timestamp (naive means UTC), or None."""
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+
+
+def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: RowSource, *,
+               ttl: dt.timedelta, created_before: pd.Timestamp | None,
+               view: str) -> pd.DataFrame:
+    """For each spine row with a qualifying feature row, that row (``ROW`` = spine position)."""
+    con.register(SPINE, spine.frame)
+    sql = point_in_time_sql(source, ttl, created_before is not None)
+    params = [created_before.to_pydatetime()] if created_before is not None else []
+    try:
+        return con.execute(sql, params).df()
+    except duckdb.Error as exc:
+        raise DataError(
+            f"the point-in-time join of feature view {view!r} failed: "
+            f"{str(exc).strip().splitlines()[0]}",
+            hint=f"the spine's key columns ({', '.join(source.keys)}) must hold the same "
+                 "type of value as the view's join keys") from None
+
+
+def point_in_time_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool) -> str:
+    """The DuckDB query behind :func:`match_rows` (one bind variable: the cutoff, if any)."""
+    width = max(1, int(ttl / dt.timedelta(microseconds=1)))
+    keys = [_quote(k) for k in source.keys]
+    features = [_quote(f) for f in source.features]
+    event, created = _ts(source.event_timestamp), _ts(source.created_timestamp)
+    cutoff = f"AND {created} <= ?" if with_cutoff else ""
+    key_match = " AND ".join(f"f.{k} = s.{k}" for k in keys)
+    return f"""
+        WITH s AS (
+            SELECT {", ".join(keys)}, {TIME}, {ROW},
+                   epoch_us({TIME}) // {width} - shifts.{BUCKET}_back AS {BUCKET}
+            FROM {SPINE}, (VALUES (0), (1)) AS shifts({BUCKET}_back)),
+        f AS (
+            SELECT {", ".join(keys)}, {", ".join(features)}, {event} AS {EVENT_TIME},
+                   {created} AS {CREATED_TIME}, {_quote(source.order)} AS {ORDER},
+                   epoch_us({event}) // {width} AS {BUCKET}
+            FROM {source.relation}
+            WHERE {event} IS NOT NULL {cutoff})
+        SELECT s.{ROW}, f.{EVENT_TIME}, f.{CREATED_TIME}, {", ".join(f"f.{c}" for c in features)}
+        FROM s JOIN f ON {key_match} AND f.{BUCKET} = s.{BUCKET}
+            AND f.{EVENT_TIME} <= s.{TIME}
+            AND f.{EVENT_TIME} >= s.{TIME} - to_microseconds({width})
+        QUALIFY row_number() OVER (PARTITION BY s.{ROW} ORDER BY f.{EVENT_TIME} DESC,
+            f.{CREATED_TIME} DESC NULLS LAST, f.{ORDER} DESC) = 1
+    """
+
+
+def verify_point_in_time(spine: PreparedSpine, matched: pd.DataFrame, *, view: str,
+                         ttl: dt.timedelta, created_before: pd.Timestamp | None) -> None:
+    """Refuse a join result that breaks the rule, naming the view and the first spine row."""
+    rows = matched[ROW].to_numpy()
+    times = spine.frame[TIME].to_numpy()[rows]
+    event = pd.to_datetime(matched[EVENT_TIME]).to_numpy()
+    created = pd.to_datetime(matched[CREATED_TIME]).to_numpy()
+    checks = [
+        (event > times, "a feature value from after the row's time"),
+        (event < times - np.timedelta64(ttl), f"a feature value older than the ttl ({ttl})"),
+        (pd.Series(rows).duplicated().to_numpy(), "two feature rows for one spine row"),
+    ]
+    if created_before is not None:
+        checks.append((~(created <= np.datetime64(created_before)),
+                       f"a feature row created after the as-of cutoff {created_before}"))
+    for broken, what in checks:
+        if broken.any():
+            at = int(np.flatnonzero(broken)[0])
+            row = int(rows[at])
+            raise PointInTimeError(
+                f"point-in-time violation in feature view {view!r}: spine row {row + 1} "
+                f"({_describe_keys(spine.frame, spine.keys, row)}, time "
+                f"{pd.Timestamp(times[at])}) got {what} (event time {pd.Timestamp(event[at])}, "
+                f"created {pd.Timestamp(created[at])}); nothing was returned",
+                hint="the retrieval backend broke the point-in-time rule; report it with "
+                     "this message")
+
+
+def attach_features(spine: pd.DataFrame, matched: pd.DataFrame, features: Sequence[str], *,
+                    view: str) -> pd.DataFrame:
+    """A new frame: the spine as given plus ``features`` aligned to its rows (numbers as float)."""
+    clash = [f for f in features if f in spine.columns]
+    if clash:
+        raise DataError(f"feature {clash[0]!r} of view {view!r} would overwrite a column of "
+                        "the same name", hint="rename the column, or request another feature")
+    rows = matched[ROW].to_numpy()
+    result = spine.copy(deep=False)
+    for name in features:
+        column = matched[name]
+        if ptypes.is_numeric_dtype(column.dtype) and not ptypes.is_bool_dtype(column.dtype):
+            values = np.full(len(spine), np.nan)
+            values[rows] = column.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            values = column.set_axis(rows).reindex(pd.RangeIndex(len(spine))).to_numpy()
+        result[name] = values
+    return result
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{what}: no column {missing[0]!r} "
+                        f"(columns: {', '.join(map(str, frame.columns))})",
+                        hint="name the key, time and feature columns as the view defines them")
+
+
+def _describe_keys(frame: pd.DataFrame, keys: Sequence[str], position: int) -> str:
+    return ", ".join(f"{k}={frame[k].iloc[position]}" for k in keys)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _ts(column: str) -> str:
+    return f"CAST({_quote(column)} AS TIMESTAMP)"
