@@ -12,11 +12,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from mmp.artifact.store import ModelStore
+from mmp.featurestore.registry import FeatureRepository
 from mmp.settings import EnvConfig, load_config
 from serving import errors
 from serving.dependencies import get_settings
 from serving.holder import ModelHolder, OnlineFeatures
 from serving.inputs import predict_request_model
+from serving.online import BoundedOnlineFeatures
 from serving.routers import admin, health, model, predict
 from serving.settings import ServingSettings
 
@@ -36,6 +38,8 @@ def create_app(settings: ServingSettings | None = None, config: EnvConfig | None
     """The app for ``settings`` and ``config`` (default: both from the environment)."""
     settings = settings or get_settings()
     config = config or load_config(settings.env)
+    if online is None:
+        online = BoundedOnlineFeatures(FeatureRepository(config))
     holder = ModelHolder(ModelStore(config), settings.model_uri, online)
 
     @contextlib.asynccontextmanager

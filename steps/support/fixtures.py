@@ -88,20 +88,45 @@ def feature_store(context, rows: int | None = None):
     yield context.feature_tables
 
 
-@fixture
-def trained_model(context):
-    """The example recipe trained once per run (cached on the run layer of context)."""
+def _cache_config(context) -> EnvConfig:
+    """The run-level cache workspace: a seeded warehouse shared by the cached models."""
     cached = getattr(context, "cached_model", None)
     if cached is None:
         raise RuntimeError("before_all did not prepare the model cache")
-    if cached.get("model") is None:
+    if cached.get("config") is None:
         folder = _temporary_folder("mmp-model-cache-")
         cached["folder"] = folder
         config = config_for(context, folder, purpose="cache")
         seed_warehouse(config, CACHED_MODEL_ROWS, config.test_mode.seed)
+        cached["config"] = config
+    return cached["config"]
+
+
+@fixture
+def trained_model(context):
+    """The example recipe trained once per run (cached on the run layer of context)."""
+    cached = context.cached_model
+    if cached.get("model") is None:
+        config = _cache_config(context)
         settings = load_settings(EXAMPLE_RECIPE, config=config)
         cached["model"] = TrainedModel(config, train(settings, CACHED_MODEL_WINDOW))
     context.model = cached["model"]
+    yield context.model
+
+
+@fixture
+def trained_feature_model(context):
+    """The example recipe with point-in-time user and product features, trained once per
+    run over applied feature definitions, with the online store materialized for serving."""
+    cached = context.cached_model
+    if cached.get("feature_model") is None:
+        config = _cache_config(context)
+        repository = FeatureRepository(config)
+        repository.apply()
+        repository.materialize()
+        settings = load_settings(FEATURES_RECIPE, config=config)
+        cached["feature_model"] = TrainedModel(config, train(settings, CACHED_MODEL_WINDOW))
+    context.model = cached["feature_model"]
     yield context.model
 
 
@@ -121,6 +146,7 @@ FIXTURE_REGISTRY = {
     "fixture.warehouse": warehouse,
     "fixture.feature_store": feature_store,
     "fixture.trained_model": trained_model,
+    "fixture.trained_feature_model": trained_feature_model,
 }
 
 
