@@ -5,8 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BEHAVE_ARGS ?=
+FORMAT ?= progress
+# A product owner's report of each pass (HTML), beside JUnit XML and coverage HTML.
+REPORT := -f html-pretty -o reports/acceptance
 
-.PHONY: demo test install lint clean services
+.PHONY: demo test install lint clean services catalog
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +28,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	@mkdir -p reports; rm -f reports/scenario-counts-*.json reports/.coverage
 	@status=0; \
-	$(BIN)/coverage run -m behave $(BEHAVE_ARGS) || status=$$?; \
+	$(BIN)/coverage run -m behave $(REPORT)-local.html -f $(FORMAT) $(BEHAVE_ARGS) \
+	    || status=$$?; \
 	$(BIN)/coverage run --append -m behave -D env=dev --tags='@dev and not @wip' \
-	    --junit-directory reports/junit/dev $(BEHAVE_ARGS) || status=$$?; \
+	    --junit-directory reports/junit/dev $(REPORT)-dev.html -f $(FORMAT) $(BEHAVE_ARGS) \
+	    || status=$$?; \
 	$(BIN)/coverage report || true; \
 	$(BIN)/coverage html --quiet || true; \
 	$(BIN)/python steps/support/summary.py \
@@ -39,6 +44,10 @@ services: $(STAMP)
 	APP_ENV=dev $(BIN)/mmp services up
 	APP_ENV=dev $(BIN)/mmp seed --rows 2000
 	APP_ENV=dev $(BIN)/mmp services status
+
+# The step catalog product owners write scenarios from (checked by @hygiene scenarios).
+catalog: $(STAMP)
+	$(BIN)/python -m steps.support.catalog
 
 lint: $(STAMP)
 	$(BIN)/ruff check src serving steps environment.py benchmarks
