@@ -1,4 +1,4 @@
-@pit @phase2
+@pit @phase2 @dev
 Feature: Point-in-time correct features
   A model may only learn what was known at the moment of each prediction. For every
   session (who, when), mmp takes from each feature view the row of the same user with
@@ -201,6 +201,13 @@ Feature: Point-in-time correct features
         | missing | user | time                | reason                                          |
         | time    | Bob  |                     | spine row 2 (user=Bob) has no 'event_timestamp' |
         | user    |      | 2024-03-04 12:00:00 | spine row 2 (user=None) has no 'user'           |
+
+    Scenario: Sessions that do not say whose they are are refused naming the missing key
+      Given these sessions:
+        | time                |
+        | 2024-03-04 12:00:00 |
+      When the sessions are enriched with "activity:visits"
+      Then the enrichment is refused because "the rows have no column 'user', the join key of feature view 'activity'"
 
   Rule: a training set can be rebuilt exactly as it was known at a cutoff
 

@@ -55,7 +55,8 @@ def step_sessions(context):
 
 @given("a retrieval backend that ignores time and returns each user's latest value")
 def step_broken_backend(context):
-    lab_of(context).backend = LatestValueRetrieval()
+    lab = lab_of(context)
+    lab.backend = LatestValueRetrieval(lab.rows)
 
 
 @given('{users:d} users whose session outcome is copied into "{ref}" an hour later')

@@ -8,6 +8,7 @@ from behave import given, then, when
 
 from mmp.featurestore.definitions import load_definitions
 from mmp.featurestore.online import OnlineFeatures
+from mmp.featurestore.registry import FeatureRepository
 from steps.support.cli import run_cli
 from steps.support.feature_lab import lab_of, names
 from steps.support.fixtures import PROJECT_ROOT
@@ -65,5 +66,6 @@ def step_cli_reports_views(context, views):
     for view in names(views):
         assert applied.startswith(view) or f"\n{view}: " in applied, (
             f"`mmp features apply` does not report {view!r}:\n{applied}")
-    expected = f"materialized {views} into {context.config_env.feature_repo_path}"
+    store = FeatureRepository(context.config_env).online_location()
+    expected = f"materialized {views} into {store}"
     assert expected in materialized, f"expected {expected!r} in:\n{materialized}"

@@ -142,14 +142,18 @@ class FeatureLab:
 
 
 class LatestValueRetrieval(HistoricalRetrieval):
-    """A backend broken on purpose: each user's latest value, whatever the session's time."""
+    """A backend broken on purpose: each user's latest value, whatever the session's time
+    (over the scenario's recorded rows, wherever the environment stores them)."""
 
     name = "latest-value (broken on purpose)"
+
+    def __init__(self, rows: dict[str, pd.DataFrame]) -> None:
+        self.rows = rows
 
     def match(self, spine: PreparedSpine, view: ViewRequest, *,
               created_before: pd.Timestamp | None) -> pd.DataFrame:
         with duckdb_connection() as con:
-            con.read_parquet(str(view.source.path)).create_view(FEATURE_ROWS)
+            con.register(FEATURE_ROWS, self.rows[view.name])
             return match_latest(con, spine, RowSource(
                 FEATURE_ROWS, view.join_keys, view.timestamp_field,
                 view.created_timestamp_column, "", view.features))

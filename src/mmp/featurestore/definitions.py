@@ -118,9 +118,10 @@ def load_definitions(path: Path, environ: Mapping[str, str] | None = None) -> Fe
         raise error from None
 
 
-def feast_objects(definitions: FeatureDefinitions, sources: Mapping[str, Path]) -> list[Any]:
-    """Feast entities and feature views; ``sources`` maps each view to its parquet file."""
-    from feast import Entity, FeatureView, Field, FileSource, ValueType
+def feast_objects(definitions: FeatureDefinitions, sources: Mapping[str, Any]) -> list[Any]:
+    """Feast entities and feature views; ``sources`` maps each view to its Feast data source
+    (see :mod:`mmp.featurestore.stores`) or to a parquet file, which becomes a FileSource."""
+    from feast import Entity, FeatureView, Field, ValueType
     from feast.types import Bool, Float64, Int64, String
 
     dtypes = {"int64": Int64, "float64": Float64, "string": String, "bool": Bool}
@@ -133,10 +134,19 @@ def feast_objects(definitions: FeatureDefinitions, sources: Mapping[str, Path]) 
         keys = [definitions.entities[e] for e in view.entities]
         schema = [Field(name=k.join_key, dtype=dtypes[k.type]) for k in keys]
         schema += [Field(name=f, dtype=dtypes[t]) for f, t in view.features.items()]
-        source = FileSource(name=f"{name}_source", path=str(sources[name]),
-                            timestamp_field=view.timestamp_field,
-                            created_timestamp_column=view.created_timestamp_column)
+        source = sources[name]
+        if isinstance(source, str | Path):
+            source = file_source(name, source, view)
         views.append(FeatureView(name=name, entities=[entities[e] for e in view.entities],
                                  ttl=view.ttl, schema=schema, source=source, online=True,
                                  description=view.description))
     return [*entities.values(), *views]
+
+
+def file_source(name: str, path: Path | str, view: ViewDef) -> Any:
+    """The Feast FileSource of view ``name`` over the parquet file ``path``."""
+    from feast import FileSource
+
+    return FileSource(name=f"{name}_source", path=str(path),
+                      timestamp_field=view.timestamp_field,
+                      created_timestamp_column=view.created_timestamp_column)

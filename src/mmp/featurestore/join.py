@@ -10,8 +10,8 @@ raises :class:`PointInTimeError`. Inputs are never mutated.
 
 How: candidate rows come from a hash join on the keys and a ttl-wide time bucket (the
 spine side covers its own bucket and the one before), filtered to the window, and the
-best candidate per spine row is kept. Only qualifying rows travel; nothing is sorted
-globally.
+best candidate per spine row is kept. Only rows inside some window travel; nothing is
+sorted globally (see benchmarks/pit_join.py for the alternatives measured).
 """
 
 from __future__ import annotations
@@ -68,10 +68,8 @@ def join_point_in_time(
 ) -> pd.DataFrame:
     """The spine with ``features`` (default: every other column) joined point-in-time."""
     prepared = prepare_spine(spine, keys, timestamp_column)
-    roles = {*keys, event_timestamp, created_timestamp}
-    features = list(features or [c for c in feature_rows.columns if c not in roles])
-    _require_columns(feature_rows, [*keys, event_timestamp, created_timestamp, *features],
-                     f"the {view}")
+    features = _feature_columns(feature_rows, keys, event_timestamp, created_timestamp,
+                                features, f"the {view}")
     cutoff = utc_timestamp(created_before)
     rows = feature_rows.copy(deep=False)
     rows[ORDER] = np.arange(len(rows))
@@ -95,10 +93,8 @@ def join_latest_value(
     mmp never uses it to build a training set.
     """
     prepared = prepare_spine(spine, keys, timestamp_column)
-    roles = {*keys, event_timestamp, created_timestamp}
-    features = list(features or [c for c in feature_rows.columns if c not in roles])
-    _require_columns(feature_rows, [*keys, event_timestamp, created_timestamp, *features],
-                     "the feature rows")
+    features = _feature_columns(feature_rows, keys, event_timestamp, created_timestamp,
+                                features, "the feature rows")
     source = RowSource(FEATURE_ROWS, tuple(keys), event_timestamp, created_timestamp, "",
                        tuple(features))
     with duckdb_connection() as con:
@@ -126,7 +122,7 @@ def match_latest(con: duckdb.DuckDBPyConnection, spine: PreparedSpine,
                    {_ts(source.created_timestamp)} AS {CREATED_TIME}, {features}
             FROM {source.relation} f JOIN newest
                 ON {" AND ".join(f"f.{k} = newest.{k}" for k in keys)}
-                AND {event.replace('CAST("', 'CAST(f."')} = newest.{EVENT_TIME}
+                AND {_ts(source.event_timestamp, "f")} = newest.{EVENT_TIME}
             QUALIFY row_number() OVER (PARTITION BY {", ".join(f"f.{k}" for k in keys)}) = 1)
         SELECT s.{ROW}, latest.* EXCLUDE ({", ".join(keys)})
         FROM {SPINE} s JOIN latest USING ({", ".join(keys)})"""
@@ -274,6 +270,15 @@ def attach_features(spine: pd.DataFrame, matched: pd.DataFrame, features: Sequen
     return result
 
 
+def _feature_columns(rows: pd.DataFrame, keys: Sequence[str], event: str, created: str,
+                     features: Sequence[str] | None, what: str) -> list[str]:
+    """The requested features (default: every column without a role), all present."""
+    roles = {*keys, event, created}
+    features = list(features or [c for c in rows.columns if c not in roles])
+    _require_columns(rows, [*keys, event, created, *features], what)
+    return features
+
+
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -290,5 +295,6 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _ts(column: str) -> str:
-    return f"CAST({_quote(column)} AS TIMESTAMP)"
+def _ts(column: str, table: str | None = None) -> str:
+    """A time column as a UTC TIMESTAMP (zoned values convert; the session zone is UTC)."""
+    return f"CAST({table + '.' if table else ''}{_quote(column)} AS TIMESTAMP)"

@@ -1,8 +1,10 @@
 """An environment's Feast feature repository: apply definitions, materialize, resolve views.
 
-Locally everything lives under ``<workspace>/feature_repo``: the Feast registry
-(``registry.db``), the SQLite online store (``online_store.db``) and each view's offline
-source, a parquet file exported from the warehouse table the view names (``data/``).
+The Feast registry is a file, ``<workspace>/feature_repo/registry.db``, in every
+environment. Where the rows live is the config's choice (:mod:`mmp.featurestore.stores`):
+locally each view's offline source is a parquet file exported from the warehouse
+(``feature_repo/data/``) and the online store a SQLite file beside the registry; in dev
+the views read their PostgreSQL warehouse tables in place and the online store is Redis.
 """
 
 from __future__ import annotations
@@ -13,16 +15,15 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from mmp.errors import FeatureStoreError
+from mmp.errors import FeatureStoreError, ServiceUnavailableError
 from mmp.featurestore.definitions import FeatureDefinitions, feast_objects, load_definitions
 from mmp.featurestore.refs import FeatureRef
+from mmp.featurestore.stores import offline_sources, online_store
 from mmp.settings.config import EnvConfig
-from mmp.sql.template import Query
 from mmp.sql.warehouse import Warehouse, open_warehouse
 
 #: Materialization starts here unless told otherwise: every row is a candidate.
@@ -37,7 +38,7 @@ class ViewRequest:
     join_keys: tuple[str, ...]
     ttl: dt.timedelta
     features: tuple[str, ...]
-    source: Any  # the Feast DataSource the registry names (a FileSource locally)
+    source: Any  # the Feast DataSource the registry names (FileSource, PostgreSQLSource...)
 
     @property
     def timestamp_field(self) -> str:
@@ -55,12 +56,11 @@ class FeatureRepository:
                  feast_offline_store: str = "file") -> None:
         self.config = config
         self._definitions = definitions
-        self.feast_offline_store = feast_offline_store
         self._store: Any = None
         self.root = config.feature_repo_path
         self.registry_path = self.root / "registry.db"
-        self.online_path = self.root / "online_store.db"
-        self.data_dir = self.root / "data"
+        self.offline = offline_sources(config, self.root / "data", feast_offline_store)
+        self.online = online_store(config, self.root)
 
     @property
     def definitions(self) -> FeatureDefinitions:
@@ -70,9 +70,10 @@ class FeatureRepository:
         return self._definitions
 
     def apply(self, warehouse: Warehouse | None = None) -> dict[str, int]:
-        """Export every view's table from the warehouse, then register the definitions."""
-        counts = self.export(warehouse or open_warehouse(self.config))
-        sources = {name: self.source_path(view.source)
+        """Publish every view's warehouse table to its source (locally: export it), then
+        register the definitions; row counts by table."""
+        counts = self.offline.publish(self.definitions, warehouse or open_warehouse(self.config))
+        sources = {name: self.offline.source(name, view)
                    for name, view in self.definitions.feature_views.items()}
         store = self.store(must_exist=False)
         stale = [v for v in store.list_feature_views() if v.name not in sources]
@@ -80,27 +81,11 @@ class FeatureRepository:
                     partial=False)
         return counts
 
-    def export(self, warehouse: Warehouse) -> dict[str, int]:
-        """Write each view's warehouse table to its parquet source, atomically; row counts."""
-        counts = {}
-        for view in self.definitions.feature_views.values():
-            frame = warehouse.fetch(Query(f'SELECT * FROM "{view.source}"',
-                                          dialect=warehouse.dialect))
-            path = self.source_path(view.source)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            try:
-                frame.to_parquet(tmp, index=False)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
-            counts[view.source] = len(frame)
-        return counts
-
     def materialize(self, start: dt.datetime | None = None,
                     end: dt.datetime | None = None) -> list[str]:
         """Load the latest value per entity in [start, end) into the online store."""
         store = self.store()
+        self.require_online()
         with contextlib.redirect_stdout(io.StringIO()):  # Feast prints progress bars
             store.materialize(start_date=start or EARLIEST,
                               end_date=end or dt.datetime.now(dt.UTC))
@@ -155,18 +140,33 @@ class FeatureRepository:
                                     hint="run `mmp features apply` first")
         os.environ.setdefault("FEAST_USAGE", "False")
         from feast import FeatureStore, RepoConfig
-        from feast.infra.online_stores.sqlite import SqliteOnlineStoreConfig
 
         self.root.mkdir(parents=True, exist_ok=True)
         config = RepoConfig(
             project=self.config.feature_store.project, provider="local",
             registry=str(self.registry_path), repo_path=self.root,
-            online_store=SqliteOnlineStoreConfig(path=str(self.online_path)),
-            offline_store={"type": self.feast_offline_store},
+            online_store=self.online.feast_config(),
+            offline_store=self.offline.feast_config(),
             entity_key_serialization_version=3,
         )
         self._store = FeatureStore(config=config)
         return self._store
 
-    def source_path(self, table: str) -> Path:
-        return self.data_dir / f"{table}.parquet"
+    def reconnect(self) -> None:
+        """Drop the cached Feast store so the next call opens fresh connections."""
+        self._store = None
+
+    def online_location(self) -> str:
+        """Where the online store lives, for messages (never with credentials)."""
+        return self.online.location()
+
+    def probe_online(self) -> str | None:
+        """None when the online store answers within its timeout, else the reason."""
+        return self.online.probe()
+
+    def require_online(self) -> None:
+        """Refuse, naming the store and the fix, unless the online store answers."""
+        reason = self.online.probe()
+        if reason is not None:
+            raise ServiceUnavailableError(
+                self.online.service, self.online_location(), reason, hint=self.online.hint)

@@ -1,10 +1,34 @@
-"""Historical retrieval: one interface, one class per backend, selected by config."""
+"""Historical retrieval: one interface, one class per backend, selected by config.
+
+``feature_store.offline_store`` picks the backend from :data:`BACKENDS`: ``duckdb``
+(local: in-process DuckDB over the parquet files ``mmp features apply`` exports) or
+``postgres`` (dev: the join runs inside PostgreSQL, where the tables live; see
+:mod:`mmp.featurestore.postgres_join`). Every backend is held to the same rule by
+:meth:`HistoricalRetrieval.retrieve`, which checks each answer before using it.
+
+Plugging in a warehouse that outgrows one machine (Feast's Spark, BigQuery or Snowflake
+offline stores) takes three pieces, none of them outside this package:
+
+1. an :class:`~mmp.featurestore.stores.OfflineSources` whose ``source`` registers each view
+   over its table as that store's Feast source (``SparkSource``, ``BigQuerySource``,
+   ``SnowflakeSource``) and whose ``feast_config`` is the store's Feast config, so the
+   registry describes the views and ``mmp features materialize`` works through Feast;
+2. a :class:`HistoricalRetrieval` subclass whose ``match`` sends the spine's keys, times and
+   positions to the engine (a temporary table or a staged file) and runs the query of
+   :func:`mmp.featurestore.postgres_join.point_in_time_sql` in its dialect: a join on the
+   keys and the time window, then the top row per spine position by event time, created
+   time and a stable row order; it returns only the chosen rows;
+3. an entry in :data:`BACKENDS` and the name in ``FeatureStoreConfig.offline_store``.
+
+Feast's own ``get_historical_features`` is not used as a backend: depending on the store
+it drops spine rows, merges duplicates or loses their order (``benchmarks/pit_join.py``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -53,7 +77,8 @@ class HistoricalRetrieval(ABC):
             if missing:
                 raise DataError(f"the rows have no column {missing[0]!r}, the join key of "
                                 f"feature view {view.name!r}",
-                                hint="select the entity key column in the SQL template")
+                                hint="give the rows that column: select it in the SQL "
+                                     "template, or add it to the spine file")
             keys += [k for k in view.join_keys if k not in keys]
         prepared = prepare_spine(spine, keys, timestamp_column)
         cutoff = utc_timestamp(created_before)
@@ -96,12 +121,21 @@ class DuckDBRetrieval(HistoricalRetrieval):
                               view=view.name)
 
 
-#: Backends by ``feature_store.offline_store``.
-BACKENDS: dict[str, type[HistoricalRetrieval]] = {"duckdb": DuckDBRetrieval}
+def _postgres(config: EnvConfig) -> HistoricalRetrieval:
+    from mmp.featurestore.postgres_join import PostgresPointInTimeJoin
+
+    return PostgresPointInTimeJoin(config.warehouse_dsn, config.warehouse.connect_timeout_seconds)
+
+
+#: Backends by ``feature_store.offline_store``: each builds its retrieval from the config.
+BACKENDS: dict[str, Callable[[EnvConfig], HistoricalRetrieval]] = {
+    "duckdb": lambda _config: DuckDBRetrieval(),
+    "postgres": _postgres,
+}
 
 
 def retrieval_backend(config: EnvConfig) -> HistoricalRetrieval:
-    return BACKENDS[config.feature_store.offline_store]()
+    return BACKENDS[config.feature_store.offline_store](config)
 
 
 def retrieve_features(
