@@ -9,7 +9,7 @@ FORMAT ?= progress
 # A product owner's report of each pass (HTML), beside JUnit XML and coverage HTML.
 REPORT := -f html-pretty -o reports/acceptance
 
-.PHONY: demo test install lint clean services catalog
+.PHONY: demo test install lint clean services catalog bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,11 +39,18 @@ test: $(STAMP)
 	    reports/scenario-counts-local.json reports/scenario-counts-dev.json || status=1; \
 	exit $$status
 
-# Dev environment: databases, seeded warehouse, MLflow server on :5002 (idempotent).
+# Dev environment: databases, seeded warehouse, MLflow server on :5002, feature views
+# registered over the warehouse tables and Redis filled with their latest values (idempotent).
 services: $(STAMP)
 	APP_ENV=dev $(BIN)/mmp services up
 	APP_ENV=dev $(BIN)/mmp seed --rows 2000
+	APP_ENV=dev $(BIN)/mmp features apply
+	APP_ENV=dev $(BIN)/mmp features materialize
 	APP_ENV=dev $(BIN)/mmp services status
+
+# Every benchmark, with ratios against peers measured in the same run (minutes; heavy).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
 
 # The step catalog product owners write scenarios from (checked by @hygiene scenarios).
 catalog: $(STAMP)

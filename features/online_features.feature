@@ -1,4 +1,4 @@
-@serving @online @fixture.trained_feature_model
+@serving @online @dev @fixture.trained_feature_model
 Feature: Predictions with features from the online store
   A model trained with point-in-time user and product features is served with the same
   feature references: a client sends the session's keys and what it knows at request
@@ -24,6 +24,15 @@ Feature: Predictions with features from the online store
     Scenario: Predictions are refused as unavailable while the online store cannot be read
       Given the session-outcome model with user and product features is served
       And the online feature store has become unreadable
+      When a client asks for predictions for these sessions:
+        | user_id | product_id | device  | session_duration | page_views |
+        | 1       | 2          | desktop | 420.0            | 7          |
+      Then the request is refused as unavailable naming the "online feature store"
+      And the service reports that it is not ready because of the online store
+
+    Scenario: Predictions are refused as unavailable while the online store does not answer
+      Given the session-outcome model with user and product features is served
+      And the online feature store has stopped answering
       When a client asks for predictions for these sessions:
         | user_id | product_id | device  | session_duration | page_views |
         | 1       | 2          | desktop | 420.0            | 7          |

@@ -6,7 +6,7 @@ Feature: Training and inference data stay consistent
   (docs/schema.md), reports every problem at once, and refuses data whose meaning could
   have changed without anyone noticing.
 
-  @fixture.trained_model
+  @fixture.trained_model @dev
   Rule: the trained model records what its columns looked like
 
     Scenario: The artifact records the type, missing values and role of every column
@@ -66,7 +66,7 @@ Feature: Training and inference data stay consistent
         | infinity where training had some         | session_duration | float64: 312.5, inf         | float64: -inf, 280.0               | accepted                | nothing         |
         | a category training never saw            | device           | text: desktop, mobile       | text: mobile, smart-tv             | accepted with a warning | unseen-category |
 
-  @fixture.trained_model
+  @fixture.trained_model @dev
   Rule: inputs are matched by name, and the model receives exactly its inputs
 
     Scenario: Columns in another order reach the model in training order
@@ -99,7 +99,7 @@ Feature: Training and inference data stay consistent
       Then the new data is refused
       And the schema report lists empty-frame for the data as a whole
 
-  @fixture.trained_model
+  @fixture.trained_model @dev
   Rule: every problem is reported at once, naming the column, what was expected and what arrived
 
     Scenario: Several problems in one batch are all reported together
@@ -115,7 +115,7 @@ Feature: Training and inference data stay consistent
         | page_views       | fractional-value  | error    | integer (int64)                | float (float64) with fractional values |
         | page_views       | unexpected-null   | error    | no missing values              | 1 of 2 rows missing                    |
 
-  @fixture.trained_model
+  @fixture.trained_model @dev
   Rule: batch inference checks the data before it predicts
 
     Scenario: Batch inference refuses sessions whose page views became text, and writes nothing
@@ -124,7 +124,7 @@ Feature: Training and inference data stay consistent
       Then batch inference is refused because "page_views" breaks the rule incompatible-type
       And no predictions are written
 
-  @fixture.trained_model
+  @fixture.trained_model @dev
   Rule: anyone can audit a data file against a trained model from the command line
 
     Scenario Outline: The audit's exit code says whether a <format> file can be scored

@@ -1,4 +1,4 @@
-@serving @fixture.trained_model
+@serving @dev @fixture.trained_model
 Feature: Real-time predictions over HTTP
   An application sends a session and gets back whether it will convert, from the model
   trained on the example recipe. Input is checked against the model's training schema

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http
 import logging
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 
 from mmp.errors import MmpError, SchemaDriftError
 
@@ -19,6 +22,25 @@ class RequestTooLarge(MmpError):
     """A body or a batch over the configured limit."""
 
     http_status = 413
+
+
+class ErrorBody(BaseModel):
+    """Every refusal and failure the API answers: what failed, and what to do next."""
+
+    error: str
+    message: str
+    hint: str | None = None
+    problems: list[dict[str, Any]] | None = None
+    incident: str | None = None
+
+
+#: Published for every operation, so clients (and schema fuzzers) know the error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused: the message says why, the hint "
+                                               "what to do"},
+    "5XX": {"model": ErrorBody, "description": "The model or a service it needs is not "
+                                               "available, or an unexpected error"},
+}
 
 
 def problems_from_validation(exc: ValidationError | RequestValidationError) -> list[dict]:
@@ -52,6 +74,13 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=422, content={
             "error": "InvalidRequest", "message": "the request does not match the model's "
             "input schema", "problems": problems_from_validation(exc)})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        """Routing and body-decoding refusals (404, 405, 400) in the API's one error shape."""
+        return JSONResponse(status_code=exc.status_code, headers=exc.headers, content={
+            "error": http.HTTPStatus(exc.status_code).phrase.replace(" ", ""),
+            "message": str(exc.detail), "hint": None})
 
     @app.exception_handler(MmpError)
     async def domain(_: Request, exc: MmpError) -> JSONResponse:

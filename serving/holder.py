@@ -35,6 +35,10 @@ class ReloadOutcome:
     run_id: str | None
     version: str | None
     error: str | None = None
+    #: A failed reload's HTTP status: the error's own (404 for a model that does not
+    #: exist, 400 for a malformed URI, 503 for an unreachable registry), else 502.
+    status: int = 200
+    hint: str | None = None
 
 
 class ModelHolder:
@@ -79,8 +83,11 @@ class ModelHolder:
                 self.last_error = f"loading {target} failed: {exc}"
                 log.warning(self.last_error, exc_info=not isinstance(exc, MmpError))
                 current = self.current
+                known = isinstance(exc, MmpError)
                 return ReloadOutcome(False, current and current.ref.run_id,
-                                     current and current.ref.version, self.last_error)
+                                     current and current.ref.version, self.last_error,
+                                     status=exc.http_status if known else 502,
+                                     hint=exc.hint if known else None)
             previous, self.current = self.current, loaded
             self.uri, self.last_error = target, None
             swapped = previous is None or previous.ref.run_id != loaded.ref.run_id

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
+import numpy as np
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -19,8 +21,18 @@ from pydantic import (
 from mmp.artifact.metadata import ArtifactMetadata
 from mmp.schema import ColumnSchema
 
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's integer includes 2.0: a whole float becomes an int, nothing else."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: Refuses strings, booleans and fractions; 2.0 is the integer 2, as in JSON Schema.
+_INTEGER = BeforeValidator(_whole_number)
+#: scikit-learn's tree ensembles compute in float32: a larger number cannot be scored.
+_FLOAT_LIMIT = float(np.finfo(np.float32).max)
 _TYPES: dict[str, Any] = {
-    "integer": StrictInt,
+    "integer": Annotated[StrictInt, _INTEGER],
     "float": StrictFloat,  # accepts whole numbers, refuses strings and booleans
     "boolean": StrictBool,
     "string": StrictStr,
@@ -47,7 +59,7 @@ def instance_model(metadata: ArtifactMetadata) -> type[BaseModel]:
     """A pydantic model of one instance: typed fields, unknown fields refused."""
     fields: dict[str, Any] = {}
     for column in request_columns(metadata):
-        annotation = _TYPES[column.logical_type]
+        annotation = _field_type(column)
         required = column.role == "entity" or not column.nullable
         description = f"{column.role}, {column.logical_type}"
         if column.categories:
@@ -58,6 +70,18 @@ def instance_model(metadata: ArtifactMetadata) -> type[BaseModel]:
             fields[column.name] = (annotation | None, Field(None, description=description))
     name = "".join(part.title() for part in metadata.recipe.name.replace("-", "_").split("_"))
     return create_model(f"{name}Instance", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _field_type(column: ColumnSchema) -> Any:
+    """The JSON type of ``column``; numbers carry the range the model can take, so the
+    published schema never invites a value that cannot be scored."""
+    dtype = np.dtype(column.model_dtype)
+    if column.logical_type == "integer" and dtype.kind in "iu":
+        limits = np.iinfo(dtype)
+        return Annotated[StrictInt, Field(ge=int(limits.min), le=int(limits.max)), _INTEGER]
+    if column.logical_type == "float":
+        return Annotated[StrictFloat, Field(ge=-_FLOAT_LIMIT, le=_FLOAT_LIMIT)]
+    return _TYPES[column.logical_type]
 
 
 def predict_request_model(metadata: ArtifactMetadata) -> type[BaseModel]:

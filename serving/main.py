@@ -18,6 +18,7 @@ from serving import errors
 from serving.dependencies import get_settings
 from serving.holder import ModelHolder, OnlineFeatures
 from serving.inputs import predict_request_model
+from serving.limits import BodyDeadline
 from serving.online import BoundedOnlineFeatures
 from serving.routers import admin, health, model, predict
 from serving.settings import ServingSettings
@@ -55,12 +56,14 @@ def create_app(settings: ServingSettings | None = None, config: EnvConfig | None
                 await poller
 
     app = FastAPI(title="mmp model API", version="1", lifespan=lifespan,
-                  description="Schema-validated predictions from an mmp MLflow model.")
+                  description="Schema-validated predictions from an mmp MLflow model.",
+                  responses=errors.ERROR_RESPONSES)
     app.state.settings = settings
     app.state.holder = holder
     for router in (health.router, model.router, predict.router, admin.router):
         app.include_router(router)
     errors.install(app)
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -24,6 +24,8 @@ class ServingSettings(BaseModel):
     max_body_bytes: int = Field(1_048_576, gt=0)
     max_batch: int = Field(1000, gt=0)
     poll_seconds: float = Field(0.0, ge=0, description="alias polling period; 0 disables it")
+    body_timeout_seconds: float = Field(10.0, gt=0,
+                                        description="time a client may take to send a body")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ServingSettings:
@@ -37,7 +39,7 @@ class ServingSettings(BaseModel):
             "env": environ.get("APP_ENV") or None,
             "admin_token": environ.get("MMP_ADMIN_TOKEN") or None,
         }
-        for name in ("max_body_bytes", "max_batch", "poll_seconds"):
+        for name in ("max_body_bytes", "max_batch", "poll_seconds", "body_timeout_seconds"):
             if f"{_PREFIX}{name.upper()}" in environ:
                 values[name] = environ[f"{_PREFIX}{name.upper()}"]
         try:

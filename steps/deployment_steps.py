@@ -135,8 +135,8 @@ def step_soon_answers_from(context, version):
 
 @then("the reload is refused saying why")
 def step_reload_refused(context):
-    expect_equal("HTTP status", 502, context.reload.status_code)
-    assert "no_such_model" in context.reload.json()["error"], context.reload.text
+    expect_equal("HTTP status", 404, context.reload.status_code)
+    assert "no_such_model" in context.reload.json()["message"], context.reload.text
 
 
 @then("the reload is refused as unauthorised")

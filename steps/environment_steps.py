@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
-from behave import given, then, when
+from unittest import mock
 
+import pandas as pd
+from behave import given, register_type, then, when
+from parse_type import TypeBuilder
+
+from mmp.featurestore.registry import FeatureRepository
 from mmp.pipelines.batch import batch_inference
 from mmp.pipelines.seed import seed_warehouse
 from mmp.pipelines.train import train
 from mmp.settings import load_config, load_settings
-from steps.support.fixtures import EXAMPLE_RECIPE, PROJECT_ROOT, scenario_environ
+from steps.support.cli import run_cli
+from steps.support.fixtures import EXAMPLE_RECIPE, FEATURES_RECIPE, PROJECT_ROOT, scenario_environ
 from steps.support.outcomes import attempt, expect_equal, require_refusal
 
 #: A port nothing listens on (discard); the password must never reach a message.
@@ -20,34 +25,45 @@ CLOSED = {
     "PostgreSQL warehouse": {
         "MLFLOW_TRACKING_URI": "sqlite:///{workspace}/mlruns/mlflow.db",
         "MMP_PG_DSN": f"postgresql://mmp:{SECRET}@127.0.0.1:{CLOSED_PORT}/mmp"},
+    "Redis online store": {"MMP_REDIS_URL": f"redis://127.0.0.1:{CLOSED_PORT}/0"},
 }
+register_type(Recipe=TypeBuilder.make_enum({
+    "the session-outcome recipe": EXAMPLE_RECIPE,
+    "the session-outcome recipe with point-in-time features": FEATURES_RECIPE}))
+
+
+def _environ(context, env: str, folder: str, extra: dict[str, str] | None = None
+             ) -> dict[str, str]:
+    workspace = context.workspace / folder
+    return {**scenario_environ(context, workspace), "APP_ENV": env,
+            **{k: v.format(workspace=workspace) for k, v in (extra or {}).items()}}
 
 
 def _config(context, env: str, folder: str, extra: dict[str, str] | None = None):
-    workspace = context.workspace / folder
-    environ = {**scenario_environ(context, workspace),
-               **{k: v.format(workspace=workspace) for k, v in (extra or {}).items()}}
-    return load_config(env, environ=environ, directory=PROJECT_ROOT / "config")
+    return load_config(env, environ=_environ(context, env, folder, extra),
+                       directory=PROJECT_ROOT / "config")
 
 
-@given("both environments hold the same {rows:d} synthetic sessions")
+@given("both environments hold the same {rows:d} synthetic sessions and their feature views")
 def step_both_environments_seeded(context, rows):
     context.envs = {env: _config(context, env, env) for env in ("local", "dev")}
     for config in context.envs.values():
         seed_warehouse(config, rows, config.test_mode.seed)
+        FeatureRepository(config).apply()
 
 
 @given("the real-services environment with its {service} at a closed port")
 def step_service_at_closed_port(context, service):
+    context.environ = _environ(context, "dev", "dev", CLOSED[service])
     context.config_env = _config(context, "dev", "dev", CLOSED[service])
 
 
-@when("the data scientist trains on {start} to {end} and scores {later} to {last} in each "
-      "environment")
-def step_train_and_score_everywhere(context, start, end, later, last):
+@when("the data scientist trains {recipe:Recipe} on {start} to {end} and scores {later} to "
+      "{last} in each environment")
+def step_train_and_score_everywhere(context, recipe, start, end, later, last):
     context.outcomes = {}
     for env, config in context.envs.items():
-        trained = train(load_settings(EXAMPLE_RECIPE, config=config),
+        trained = train(load_settings(recipe, config=config),
                         {"start_date": start, "end_date": end})
         scored = batch_inference(config, trained.run_id,
                                  {"start_date": later, "end_date": last},
@@ -63,6 +79,16 @@ def step_train_there(context):
 @when('the data scientist scores a window with run "{run_id}" there')
 def step_score_there(context, run_id):
     attempt(context, lambda: batch_inference(context.config_env, run_id, {}))
+
+
+@when("the operator starts serving the model with user and product features there")
+def step_serve_there(context):
+    """``mmp serve`` for the cached feature model, read from the store that holds it; the
+    server itself never starts here: reaching it would mean the refusal did not happen."""
+    environ = {**context.environ, "MLFLOW_TRACKING_URI": context.model.config.tracking_uri}
+    started = AssertionError("mmp serve started the server instead of refusing")
+    with mock.patch("uvicorn.run", side_effect=started):
+        context.cli = run_cli(["serve", "--model-uri", context.model.run_id], environ)
 
 
 @then("both environments report the same metrics")

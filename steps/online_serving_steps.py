@@ -2,46 +2,39 @@
 
 from __future__ import annotations
 
-import shutil
-
 from behave import given, then
 from behave.fixture import use_fixture
 
 from steps.support.api import served_api
+from steps.support.online_store import scenario_online_store
 from steps.support.outcomes import expect_equal
 
 
 @given("the session-outcome model with user and product features is served")
 def step_feature_model_served(context):
-    """Serve from a copy of the feature repository, so faults stay in this scenario."""
-    config = context.model.config
-    repo = context.workspace / "feature_repo"
-    shutil.copytree(config.feature_repo_path, repo)
-    context.online_store = repo / "online_store.db"
-    scenario_config = config.model_copy(update={
-        "feature_store": config.feature_store.model_copy(update={"path": str(repo)})})
-    use_fixture(served_api, context, context.model.run_id, scenario_config)
-
-
-def _break_online_store(context) -> None:
-    context.online_backup = context.online_store.with_suffix(".backup")
-    shutil.move(context.online_store, context.online_backup)
-    context.online_store.write_bytes(b"this is not a database" * 100)
+    """Serve from the scenario's own online store, so faults stay in this scenario."""
+    config = use_fixture(scenario_online_store, context, context.model.config)
+    use_fixture(served_api, context, context.model.run_id, config)
 
 
 @given("the online feature store has become unreadable")
 def step_online_store_unreadable(context):
-    _break_online_store(context)
+    context.online_store.take_away()
+
+
+@given("the online feature store has stopped answering")
+def step_online_store_silent(context):
+    context.online_store.stop_answering()
 
 
 @given("the online feature store was unreadable and is back")
 def step_online_store_back(context):
-    _break_online_store(context)
+    context.online_store.take_away()
     response = context.api.post("/predict", json={
         "user_id": 1, "product_id": 2, "device": "desktop", "session_duration": 300.0,
         "page_views": 5})
     expect_equal("HTTP status while the store is unreadable", 503, response.status_code)
-    shutil.move(context.online_backup, context.online_store)
+    context.online_store.bring_back()
 
 
 @then('the request is refused as unavailable naming the "{service}"')

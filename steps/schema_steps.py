@@ -21,7 +21,7 @@ from mmp.schema.validate import Rule
 from mmp.settings import load_config
 from mmp.sql.warehouse import open_warehouse
 from mmp.synthetic import generate
-from steps.support.fixtures import CACHED_MODEL_ROWS, PROJECT_ROOT, TrainedModel, environ_for
+from steps.support.fixtures import CACHED_MODEL_ROWS, PROJECT_ROOT, TrainedModel
 from steps.support.frames import new_sessions, typed_column, typed_frame
 from steps.support.outcomes import attempt, expect_equal, require_refusal, require_success
 from steps.support.tables import require_table
@@ -166,8 +166,8 @@ def step_mlflow_lists_inputs(context, inputs):
 @given("the warehouse now records page views as text")
 def step_warehouse_page_views_as_text(context):
     model = context.model
-    config = load_config(context.env_name, directory=PROJECT_ROOT / "config", environ=environ_for(
-        context.workspace, {"MLFLOW_TRACKING_URI": model.config.tracking_uri}))
+    config = load_config(context.env_name, directory=PROJECT_ROOT / "config", environ={
+        **context.environ, "MLFLOW_TRACKING_URI": model.config.tracking_uri})
     tables = generate(CACHED_MODEL_ROWS, seed=config.test_mode.seed)
     clean = dict(tables)
     tables["sessions"] = tables["sessions"].astype({"page_views": str})

@@ -40,6 +40,8 @@ def main_options(
 
 ParamOption = Annotated[list[str] | None, typer.Option(
     "--param", "-p", help="template parameter as name=value (repeatable)")]
+MODEL_URI_HELP = ("run id, runs:/ID/model, models:/NAME/VERSION, models:/NAME@ALIAS or the "
+                  "folder of a downloaded model")
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, str]:
@@ -93,15 +95,18 @@ def train(
 
 @app.command("batch-inference")
 def batch_inference(
-    run_id: Annotated[str, typer.Option(help="MLflow run id of an `mmp train` run")],
+    model_uri: Annotated[str, typer.Option("--model-uri", "--run-id", help=MODEL_URI_HELP)],
     param: ParamOption = None,
     output: Annotated[Path | None, typer.Option("--out", help="parquet file to write")] = None,
+    chunk_rows: Annotated[int | None, typer.Option(
+        min=1, help="rows scored and written at a time (default: batch.chunk_rows)")] = None,
 ) -> None:
     """Score a new window with a trained run's own template; writes parquet atomically."""
     from mmp.pipelines.batch import batch_inference as run_batch
     from mmp.settings import load_config
 
-    result = run_batch(load_config(), run_id, parse_params(param), output, progress=_progress)
+    result = run_batch(load_config(), model_uri, parse_params(param), output,
+                       progress=_progress, chunk_rows=chunk_rows)
     out.print(f"predictions: {result.path} ({result.rows} rows, {result.entities} entities)")
 
 
@@ -169,12 +174,10 @@ def demo(
 
 @app.command()
 def inspect(
-    run_id: Annotated[str, typer.Option("--run-id", help="run id or model URI")],
+    model_uri: Annotated[str, typer.Option("--run-id", "--model-uri", help=MODEL_URI_HELP)],
 ) -> None:
-    """Print what an artifact knows (recipe, template, params, features, schema, metrics,
-    fingerprint, package versions, lineage) as JSON."""
-    import json
-
+    """Print what an artifact knows (recipe, template, params, features and their ttls,
+    schema, metrics, fingerprints, package versions, lineage) as JSON."""
     from mmp.artifact import registry
     from mmp.artifact.describe import describe
     from mmp.artifact.store import ModelStore
@@ -182,8 +185,48 @@ def inspect(
 
     store = ModelStore(load_config())
     store.check()
-    ref = registry.resolve(store, run_id)
-    out.print_json(json.dumps(describe(store.load_metadata(ref.run_id), ref)))
+    ref, metadata = registry.read_metadata(store, model_uri)
+    out.print_json(json.dumps(describe(metadata, ref)))
+
+
+@app.command()
+def reproduce(
+    model_uri: Annotated[str, typer.Option("--run-id", "--model-uri", help=MODEL_URI_HELP)],
+) -> None:
+    """Rebuild a model's training data from its artifact alone, retrain it with the stored
+    seeds and hyperparameters and compare its predictions on the held-out rows, bit for bit.
+
+    Exits 0 when every prediction is identical, 3 when the data changed since training,
+    5 (showing the differing rows) when the retrained model predicts differently.
+    """
+    from mmp.pipelines.reproduce import NOT_REPRODUCED_EXIT
+    from mmp.pipelines.reproduce import reproduce as run_reproduce
+    from mmp.settings import load_config
+
+    result = run_reproduce(load_config(), model_uri, progress=_progress)
+    start, end = result.time_range
+    settings = ", ".join([f"seed {result.seed}",
+                          *(f"{k}={v!r}" for k, v in result.hyperparameters.items())])
+    out.print(f"run {result.run_id}: {result.recipe} ({result.model_class}; {settings})",
+              highlight=False)
+    out.print(f"training data unchanged: {result.rows} rows from {start} to {end}, "
+              f"sha256 {result.sha256[:16]}...", highlight=False)
+    out.print(f"retrained on {result.train_rows} rows; compared on {result.evaluation_rows} "
+              "held-out rows", highlight=False)
+    changed = ", ".join(f"{name} {was} -> {now or 'not installed'}"
+                        for name, (was, now) in result.version_changes.items())
+    out.print(f"package versions: {changed or 'as at training'}", highlight=False)
+    if result.identical:
+        out.print(f"predictions identical, bit for bit: {result.evaluation_rows} of "
+                  f"{result.evaluation_rows} held-out rows", highlight=False)
+        return
+    out.print(f"predictions differ on {result.differing_rows} of {result.evaluation_rows} "
+              f"held-out rows; the first {len(result.examples)}:", highlight=False)
+    typer.echo(result.examples.to_string(index=False))
+    console.print("[bold red]not reproduced:[/bold red] the retrained model predicts "
+                  "differently; check the recipe's seeds and the package versions above",
+                  highlight=False)
+    raise typer.Exit(NOT_REPRODUCED_EXIT)
 
 
 @app.command()
@@ -210,8 +253,15 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    client_timeout: Annotated[int, typer.Option(
+        min=1, help="seconds a client may take to send a request's headers, or its body, "
+                    "and may stay idle between requests")] = 10,
 ) -> None:
-    """Serve a model over HTTP (FastAPI under uvicorn): /predict, /health, /ready, /model."""
+    """Serve a model over HTTP (FastAPI under uvicorn): /predict, /health, /ready, /model.
+
+    A slow client never holds a worker: headers, body and idle time each have a deadline
+    (``--client-timeout``), and request heads are limited in size (see serving/limits.py).
+    """
     import os
 
     import uvicorn
@@ -219,14 +269,21 @@ def serve(
     from mmp.artifact import registry
     from mmp.artifact.store import ModelStore
     from mmp.settings import load_config
+    from serving.limits import server_options
 
-    store = ModelStore(load_config())
+    config = load_config()
+    store = ModelStore(config)
     store.check()
-    ref = registry.resolve(store, model_uri)  # fails fast on an unknown run or alias
+    ref, metadata = registry.read_metadata(store, model_uri)  # fails fast on an unknown run
+    if metadata.feature_refs:  # a model with online features needs its store to answer
+        from mmp.featurestore.registry import FeatureRepository
+
+        FeatureRepository(config).require_online()
     console.print(f"serving run {ref.run_id} on http://{host}:{port}", highlight=False)
     os.environ["MMP_MODEL_URI"] = model_uri
+    os.environ["MMP_SERVE_BODY_TIMEOUT_SECONDS"] = str(client_timeout)
     uvicorn.run("serving.main:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", **server_options(client_timeout))
 
 
 services_app = typer.Typer(no_args_is_help=True,
@@ -299,7 +356,8 @@ def features_materialize(
 
     repository = FeatureRepository(load_config())
     views = repository.materialize(start, end)
-    out.print(f"materialized {', '.join(views)} into {repository.online_path}", highlight=False)
+    out.print(f"materialized {', '.join(views)} into {repository.online_location()}",
+              highlight=False)
 
 
 @features_app.command("retrieve")
@@ -323,10 +381,14 @@ def features_retrieve(
 
     try:
         refs = parse_refs(feature)
+    except ValueError as exc:
+        raise DataError(str(exc), hint="--feature takes view:feature") from None
+    try:
         rows = pd.read_parquet(spine)
-    except (OSError, ValueError) as exc:  # a malformed reference, no parquet file
-        raise DataError(str(exc).splitlines()[0],
-                        hint="--feature takes view:feature; --spine a parquet file") from None
+    except (OSError, ValueError) as exc:  # missing, unreadable, not parquet
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read the spine {spine}: {reason}",
+                        hint="pass --spine a parquet file of entity keys and a time") from None
     frame, _ = retrieve_features(FeatureRepository(load_config()), rows, refs,
                                  timestamp_column=timestamp_column,
                                  created_before=created_before)

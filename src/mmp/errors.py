@@ -141,6 +141,23 @@ class ArtifactError(MmpError):
     http_status = 404
 
 
+class DataChangedError(MmpError):
+    """The rows a model was trained on can no longer be rebuilt as they were."""
+
+    exit_code = 3
+    http_status = 409
+
+    def __init__(self, run_id: str, differences: list[str]) -> None:
+        super().__init__(
+            f"data changed since training run {run_id}: " + "; ".join(differences),
+            hint="restore the source tables as they were when the model was trained "
+                 "(`mmp inspect` shows its tables and time window), or train a new model "
+                 "with `mmp train`",
+        )
+        self.run_id = run_id
+        self.differences = differences
+
+
 class FeatureStoreError(MmpError):
     """The feature registry, a feature view or its source is missing or unusable."""
 

@@ -65,8 +65,9 @@ def probe_http(url: str, timeout: float = 3.0) -> str | None:
 
 
 def probe_redis(url: str, timeout: float = 3.0) -> str | None:
-    """None if Redis answers PING at ``url``, else the reason."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    """None if Redis answers PING at ``url`` within ``timeout`` (no retries), else the reason."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
+                                  retry=None)
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -100,9 +101,10 @@ def status(config: EnvConfig) -> list[ServiceStatus]:
                       probe_http(tracking_health_url(config.tracking_uri),
                                  config.mlflow.timeout_seconds)),
     ]
-    if services.redis_url:
-        checks.append(ServiceStatus("Redis online store", mask_uri(services.redis_url),
-                                    probe_redis(services.redis_url, timeout)))
+    store = config.feature_store
+    if store.online_store == "redis" and store.redis_url:
+        checks.append(ServiceStatus("Redis online store", mask_uri(store.redis_url),
+                                    probe_redis(store.redis_url, store.online_timeout_seconds)))
     return checks
 
 

@@ -27,8 +27,9 @@ def served_api(context, model_uri: str, config, **limits):
 
 
 @fixture
-def live_api(context, settings: ServingSettings, config):
-    """A real uvicorn server on a free loopback port, in a thread; stopped afterwards."""
+def live_api(context, settings: ServingSettings, config, **server_options):
+    """A real uvicorn server on a free loopback port, in a thread; stopped afterwards.
+    ``server_options`` go to uvicorn (``serving.limits.server_options`` as ``mmp serve``)."""
     import threading
     import time
 
@@ -36,7 +37,8 @@ def live_api(context, settings: ServingSettings, config):
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(create_app(settings, config=config),
-                                           host="127.0.0.1", port=0, log_level="warning"))
+                                           host="127.0.0.1", port=0, log_level="warning",
+                                           **server_options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

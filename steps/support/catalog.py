@@ -52,7 +52,8 @@ def features() -> list:
 
 
 def steps_of(feature) -> list:
-    steps = list(feature.background.steps) if feature.background else []
+    backgrounds = [feature.background] + [rule.background for rule in feature.rules]
+    steps = [step for background in filter(None, backgrounds) for step in background.steps]
     for scenario in feature.walk_scenarios():
         steps.extend(scenario.steps)
     return steps

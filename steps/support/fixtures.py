@@ -46,9 +46,10 @@ def environ_for(workspace: Path, extra: dict[str, str] | None = None) -> dict[st
 
 
 def scenario_environ(context, workspace: Path, purpose: str = "scenario") -> dict[str, str]:
-    """The environment of the run's env: in dev, the run's own databases and experiment."""
+    """The environment of the run's env (``APP_ENV`` included, so the command line picks the
+    same config): in dev, the run's own databases and experiment."""
     dev = getattr(context, "dev_environ", None) or {}
-    return environ_for(workspace, dev.get(purpose))
+    return environ_for(workspace, {"APP_ENV": context.env_name, **(dev.get(purpose) or {})})
 
 
 def config_for(context, workspace: Path, purpose: str = "scenario") -> EnvConfig:
@@ -62,11 +63,17 @@ def _temporary_folder(prefix: str) -> Path:
 
 @fixture
 def workspace(context):
-    """A fresh, empty workspace for one scenario, removed afterwards."""
-    path = _temporary_folder("mmp-scenario-")
+    """A fresh, empty workspace for one scenario, removed afterwards. A Feast project the
+    environment names (dev: in the shared Redis) gets the workspace's own suffix, so no
+    scenario sees online values another one wrote."""
+    prefix = "mmp-scenario-"
+    path = _temporary_folder(prefix)
     context.workspace = path
     context.environ = scenario_environ(context, path)
-    context.config_env = config_for(context, path)
+    if "MMP_FEAST_PROJECT" in context.environ:  # mkdtemp's suffix: [a-z0-9_]
+        context.environ["MMP_FEAST_PROJECT"] += "_" + path.name.removeprefix(prefix)
+    context.config_env = load_config(context.env_name, environ=context.environ,
+                                     directory=PROJECT_ROOT / "config")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 

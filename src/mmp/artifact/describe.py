@@ -28,7 +28,8 @@ def source_tables(metadata: ArtifactMetadata) -> list[str]:
 
 
 def describe(metadata: ArtifactMetadata, ref: ModelRef) -> dict[str, Any]:
-    """Recipe, template, params, features, schema, metrics, fingerprint, versions, lineage."""
+    """Recipe, template, params, features with their ttls, schema, metrics, fingerprints,
+    versions and lineage (source, tables, time window, git commit)."""
     recipe = metadata.recipe
     return {
         "run_id": ref.run_id,
@@ -38,12 +39,19 @@ def describe(metadata: ArtifactMetadata, ref: ModelRef) -> dict[str, Any]:
         "recipe": recipe.model_dump(mode="json"),
         "template": {"name": metadata.template_name, "text": metadata.template_text},
         "params": metadata.params,
-        "features": metadata.feature_refs,
+        "features": [{"feature": ref, "view": ref.split(":")[0],
+                      "ttl_seconds": metadata.feature_ttl_seconds.get(ref.split(":")[0])}
+                     for ref in metadata.feature_refs],
+        "features_as_of": metadata.features_as_of,
+        "model_inputs": metadata.feature_columns,
         "schema": [c.model_dump(mode="json") for c in metadata.training_schema.columns],
         "metrics": metadata.metrics,
         "fingerprint": metadata.fingerprint.model_dump(mode="json"),
+        "evaluation": metadata.evaluation.model_dump(mode="json")
+        if metadata.evaluation else None,
         "package_versions": metadata.package_versions,
         "lineage": {
+            "source": metadata.source,
             "source_tables": source_tables(metadata),
             "time_window": [metadata.fingerprint.time_min, metadata.fingerprint.time_max],
             "git_commit": metadata.git_commit,

@@ -55,6 +55,14 @@ class ArtifactMetadata(BaseModel):
     git_commit: str | None
     trained_at: str
     environment: str
+    #: The as-of cutoff of the feature join (ISO 8601): feature rows created after it were
+    #: ignored. The recipe's ``created_before``, else the moment of training; None without
+    #: features. A reproduction joins with it, so rows written later cannot change the data.
+    features_as_of: str | None = None
+    #: The held-out rows the metrics were computed on (and a reproduction compares on).
+    evaluation: Fingerprint | None = None
+    #: Where the rows were read from, credentials masked.
+    source: str | None = None
 
     @property
     def data_interface(self) -> DataInterface:
@@ -89,6 +97,22 @@ def fingerprint(frame: pd.DataFrame, timestamp_column: str | None) -> Fingerprin
         time_max = pd.Timestamp(frame[timestamp_column].max()).isoformat()
     return Fingerprint(rows=len(frame), columns=list(map(str, frame.columns)),
                        time_min=time_min, time_max=time_max, sha256=digest.hexdigest())
+
+
+def fingerprint_differences(recorded: Fingerprint, current: Fingerprint) -> list[str]:
+    """What differs between two fingerprints, in words: rows, columns, time range, content."""
+    def short(digest: str) -> str:
+        return f"{digest[:12]}..."
+
+    checks = [
+        ("rows", recorded.rows, current.rows, str),
+        ("columns", recorded.columns, current.columns, ", ".join),
+        ("time range", (recorded.time_min, recorded.time_max),
+         (current.time_min, current.time_max), lambda r: f"{r[0]} to {r[1]}"),
+        ("content hash", recorded.sha256, current.sha256, short),
+    ]
+    return [f"{what} {show(before)} -> {show(after)}"
+            for what, before, after, show in checks if before != after]
 
 
 def package_versions() -> dict[str, str]:

@@ -7,9 +7,9 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import mlflow
@@ -22,10 +22,16 @@ import mmp
 from mmp.artifact.metadata import ArtifactMetadata, parse_metadata
 from mmp.artifact.pyfunc import score
 from mmp.errors import ArtifactError, ServiceUnavailableError
+from mmp.locking import file_lock
 from mmp.services import probe_http, tracking_health_url
 from mmp.settings.config import EnvConfig
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 MODEL_PATH = "model"
+#: Where a run keeps its pictures (confusion matrix, ROC curve, residuals, importances).
+FIGURES_PATH = "evaluation"
 _CODE_PATH = Path(mmp.__file__).parent
 _MODEL_CODE = _CODE_PATH / "artifact" / "model_code.py"
 
@@ -50,6 +56,8 @@ def quiet_mlflow() -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # MLflow's SQL store still uses a loader strategy SQLAlchemy 2.1 deprecates
+    warnings.filterwarnings("ignore", message=".*noload.*", module="mlflow")
 
 
 class ModelStore:
@@ -58,10 +66,15 @@ class ModelStore:
     def __init__(self, config: EnvConfig) -> None:
         self.config = config
         self.uri = config.tracking_uri
+        quiet_mlflow()  # before the client: opening a fresh store logs its migrations
         if self.uri.startswith("sqlite:///"):
-            Path(self.uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.client = MlflowClient(tracking_uri=self.uri)
-        quiet_mlflow()
+            database = Path(self.uri.removeprefix("sqlite:///"))
+            # Opening a fresh store creates its tables: one process at a time, or two
+            # trainings started together both run the migrations and one fails.
+            with file_lock(database.with_name(f"{database.name}.lock")):
+                self.client = MlflowClient(tracking_uri=self.uri)
+        else:
+            self.client = MlflowClient(tracking_uri=self.uri)
 
     def check(self) -> None:
         """Fail fast, naming the URI and the fix, if the tracking server does not answer."""
@@ -96,8 +109,23 @@ class ModelStore:
         example: pd.DataFrame,
         params: dict[str, Any],
         requirements: list[str],
+        figures: Mapping[str, Figure],
     ) -> str:
-        """Log params, metrics and the pyfunc model in one new run; return its id."""
+        """Log params, metrics, pictures and the pyfunc model in one new run; return its id.
+
+        The figures are closed afterwards, logged or not.
+        """
+        try:
+            return self._log_run(pipeline, metadata, example, params, requirements, figures)
+        finally:
+            import matplotlib.pyplot as plt
+
+            for figure in figures.values():
+                plt.close(figure)
+
+    def _log_run(self, pipeline: Any, metadata: ArtifactMetadata, example: pd.DataFrame,
+                 params: dict[str, Any], requirements: list[str],
+                 figures: Mapping[str, Figure]) -> str:
         experiment_id = self.experiment_id()
         with tempfile.TemporaryDirectory(prefix="mmp-artifact-") as tmp:
             pipeline_path = Path(tmp) / "pipeline.joblib"
@@ -117,6 +145,8 @@ class ModelStore:
                 mlflow.set_tags({"mmp.recipe": metadata.recipe.name,
                                  "mmp.task_type": metadata.task_type,
                                  "mmp.version": metadata.mmp_version})
+                for name, figure in figures.items():
+                    mlflow.log_figure(figure, f"{FIGURES_PATH}/{name}")
                 mlflow.pyfunc.log_model(
                     name=MODEL_PATH,
                     python_model=str(_MODEL_CODE),
@@ -127,6 +157,12 @@ class ModelStore:
                     pip_requirements=requirements,
                 )
                 return run.info.run_id
+
+    def download(self, artifact_uri: str, destination: Path) -> Path:
+        """Download ``artifact_uri`` (``runs:/<run id>/model``...) into ``destination``."""
+        with _tracking(self.uri):
+            return Path(mlflow.artifacts.download_artifacts(artifact_uri=artifact_uri,
+                                                            dst_path=str(destination)))
 
     def load_metadata(self, run_id: str) -> ArtifactMetadata:
         """The metadata of run ``run_id``'s model, or a clear error if there is none."""

@@ -1,21 +1,33 @@
-"""Batch inference: the artifact's own template, new params, one atomic parquet file."""
+"""Batch inference: the artifact's own template, new params, one atomic parquet file.
+
+Rows are checked and scored in bounded chunks that stream into a temporary file beside
+the destination; the file is renamed over the destination only when every chunk
+succeeded. A failure, or a killed process, leaves the destination as it was.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from mmp.artifact import registry
+from mmp.artifact.metadata import ArtifactMetadata
+from mmp.artifact.pyfunc import score
+from mmp.artifact.registry import LoadedModel
 from mmp.artifact.store import ModelStore
-from mmp.pipelines.augment import augment_rows
-from mmp.pipelines.loading import build_query, load_frame
+from mmp.errors import SchemaDriftError
+from mmp.pipelines.rows import model_rows
 from mmp.schema import conform_frame
 from mmp.settings.config import EnvConfig
-from mmp.sql.warehouse import open_warehouse
 
 Progress = Callable[[str], None]
 
@@ -28,33 +40,53 @@ class BatchResult:
     entities: int
 
 
-def batch_inference(config: EnvConfig, run_id: str, supplied: Mapping[str, Any],
-                    out: Path | None = None, progress: Progress | None = None) -> BatchResult:
-    """Score the rows the stored template selects for ``supplied``; write them atomically."""
+def batch_inference(config: EnvConfig, model_uri: str, supplied: Mapping[str, Any],
+                    out: Path | None = None, progress: Progress | None = None, *,
+                    chunk_rows: int | None = None) -> BatchResult:
+    """Score the rows the stored template selects for ``supplied``; write them atomically.
+
+    ``model_uri`` is a run id or any model URI ``registry.resolve`` accepts, including
+    ``models:/NAME@ALIAS`` and the folder of a downloaded model.
+
+    ``chunk_rows`` (default: ``batch.chunk_rows`` of the config) bounds how many rows are
+    checked, scored and written at a time; progress reports rows done out of the total.
+    """
     say = progress or (lambda _msg: None)
+    size = chunk_rows or config.batch.chunk_rows
     store = ModelStore(config)
     store.check()
-    metadata = store.load_metadata(run_id)
+    model = registry.load(store, model_uri)
+    metadata, run_id = model.metadata, model.ref.run_id
     interface = metadata.data_interface
-    warehouse = open_warehouse(config)
-    query, values = build_query(metadata.recipe.model.loader, metadata.template_text,
-                                {**supplied, "include_target": False},
-                                dialect=warehouse.dialect, template_name=metadata.template_name)
-    say(f"loading rows from {warehouse.describe()}")
-    frame = load_frame(warehouse, query, interface, with_target=False,
-                       template_name=metadata.template_name)
-    frame = augment_rows(frame, metadata.feature_refs, config, interface,
-                         ttl_seconds=metadata.feature_ttl_seconds, progress=say).frame
-    conformed = conform_frame(metadata.training_schema, frame)  # drift: SchemaDriftError
-    say(f"scoring {len(frame)} rows with run {run_id}")
-    model = store.load_model(run_id)
-    scored = model.predict(conformed.frame[metadata.feature_columns])
-    result = pd.concat([frame[interface.key_columns].reset_index(drop=True),
-                        scored.reset_index(drop=True)], axis=1)
-    path = out or default_output(config, run_id, values)
-    write_parquet_atomically(result, path)
+    rows = model_rows(config, metadata.recipe, metadata.template_text, metadata.template_name,
+                      supplied, with_target=False, feature_refs=metadata.feature_refs,
+                      ttl_seconds=metadata.feature_ttl_seconds, progress=say)
+    frame = rows.frame
+    path = Path(out or default_output(config, run_id, rows.values))
+    total = len(frame)
+    say(f"scoring {total} rows with run {run_id}, {size} at a time")
+    with atomic_parquet(path) as sink:
+        for start in range(0, total, size):
+            chunk = frame.iloc[start:start + size]
+            sink.write(score_chunk(model, metadata, chunk, first=start, total=total, path=path))
+            say(f"scored {start + len(chunk)}/{total} rows")
     entities = len(frame[interface.entity_columns].drop_duplicates())
-    return BatchResult(run_id=run_id, path=path, rows=len(result), entities=entities)
+    return BatchResult(run_id=run_id, path=path, rows=total, entities=entities)
+
+
+def score_chunk(model: LoadedModel, metadata: ArtifactMetadata, chunk: pd.DataFrame, *,
+                first: int, total: int, path: Path) -> pd.DataFrame:
+    """The key columns and predictions of one chunk; drift names the chunk's rows."""
+    try:
+        conformed = conform_frame(metadata.training_schema, chunk)
+    except SchemaDriftError as exc:
+        drift = SchemaDriftError(exc.report, f"rows {first + 1}-{first + len(chunk)} of "
+                                             f"{total}: {exc.message}")
+        drift.hint = f"nothing was written to {path}; {exc.hint}"
+        raise drift from None
+    scored = score(model.pipeline, metadata, conformed.frame)
+    keys = chunk[metadata.data_interface.key_columns].reset_index(drop=True)
+    return pd.concat([keys, scored.reset_index(drop=True)], axis=1)
 
 
 def default_output(config: EnvConfig, run_id: str, values: Mapping[str, Any]) -> Path:
@@ -62,13 +94,81 @@ def default_output(config: EnvConfig, run_id: str, values: Mapping[str, Any]) ->
     return config.workspace / "predictions" / run_id / f"{window or 'all'}.parquet"
 
 
-def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
-    """Write to a temporary file beside ``path`` and rename it: readers never see half a file."""
+class ParquetSink:
+    """Appends frames with the first frame's columns and types to one parquet file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self._writer is None:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        else:
+            table = pa.Table.from_pandas(frame, schema=self._writer.schema,
+                                         preserve_index=False)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+@contextlib.contextmanager
+def atomic_parquet(path: Path) -> Iterator[ParquetSink]:
+    """A sink whose file replaces ``path`` only if the block ends without an error.
+
+    The rows go to ``.<name>.<pid>.tmp`` beside ``path``, flushed to disk before the
+    rename; on any error the temporary file is removed and ``path`` is untouched. Partial
+    files that killed processes left beside ``path`` are swept first.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    sink = ParquetSink(tmp)
     try:
-        frame.to_parquet(tmp, index=False)
+        yield sink
+        sink.close()
+        _fsync(tmp)
         os.replace(tmp, path)
     finally:
+        sink.close()
         tmp.unlink(missing_ok=True)
+
+
+def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` in one piece: readers never see half a file."""
+    with atomic_parquet(path) as sink:
+        sink.write(frame)
+
+
+def remove_stale_partials(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` whose writing process no longer runs."""
+    removed = []
+    for candidate in Path(path).parent.glob(f".{glob.escape(Path(path).name)}.*.tmp"):
+        pid = candidate.name[len(Path(path).name) + 2:-len(".tmp")]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        pass
+    return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

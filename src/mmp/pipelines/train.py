@@ -1,13 +1,21 @@
-"""Training: recipe -> rows -> split -> fit -> evaluate -> self-describing MLflow run."""
+"""Training: recipe -> rows -> split -> fit -> evaluate -> self-describing MLflow run.
+
+Two halves, each a function of its own: :func:`training_frame` builds the rows (render,
+load, augment) and :func:`fit_and_evaluate` fits and scores on a split of them. ``mmp
+reproduce`` calls both with what the artifact recorded instead of the recipe file.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from pandas.api import types as ptypes
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
 
 import mmp
 from mmp.artifact.metadata import (
@@ -20,13 +28,13 @@ from mmp.artifact.metadata import (
 )
 from mmp.artifact.store import ModelStore
 from mmp.errors import DataError
-from mmp.pipelines.augment import augment_rows
-from mmp.pipelines.loading import build_query, load_frame
+from mmp.pipelines.rows import ModelRows, model_rows
 from mmp.schema import capture_schema
+from mmp.settings.config import EnvConfig
 from mmp.settings.recipe import Recipe, Settings
-from mmp.sql.warehouse import open_warehouse
 from mmp.training.evaluation import evaluate
 from mmp.training.factory import build_estimator
+from mmp.training.plots import evaluation_figures
 from mmp.training.preprocessing import build_pipeline
 from mmp.training.split import split_frame
 
@@ -40,6 +48,16 @@ class TrainResult:
     rows: int
     feature_columns: list[str]
     tracking_uri: str
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted pipeline, the split it was fitted and evaluated on, and its metrics."""
+
+    pipeline: Pipeline
+    train_rows: pd.DataFrame
+    test_rows: pd.DataFrame
+    metrics: dict[str, float]
 
 
 def feature_columns(recipe: Recipe, frame: pd.DataFrame) -> list[str]:
@@ -60,35 +78,49 @@ def feature_columns(recipe: Recipe, frame: pd.DataFrame) -> list[str]:
     return columns
 
 
-def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
-          progress: Progress | None = None) -> TrainResult:
-    """Train the recipe's model on the warehouse rows its template selects; log one run."""
-    say = progress or (lambda _msg: None)
-    recipe, config = settings.recipe, settings.config
-    interface = recipe.model.loader.data_interface
-    estimator = build_estimator(recipe.model.class_path, recipe.model.hyperparameters,
-                                config.models.allowlist, seed=recipe.seed)
-    store = ModelStore(config)
-    store.check()
-    warehouse = open_warehouse(config)
-    supplied = {"include_target": True, **(supplied or {})}
-    query, values = build_query(recipe.model.loader, settings.template_text, supplied,
-                                dialect=warehouse.dialect,
-                                template_name=settings.template_path.name)
-    say(f"loading rows from {warehouse.describe()}")
-    frame = load_frame(warehouse, query, interface, with_target=True,
-                       template_name=settings.template_path.name)
+def recipe_estimator(recipe: Recipe, config: EnvConfig) -> BaseEstimator:
+    """The recipe's unfitted model, seeded with the recipe's seed (allowlist checked)."""
+    return build_estimator(recipe.model.class_path, recipe.model.hyperparameters,
+                           config.models.allowlist, seed=recipe.seed)
+
+
+def feature_cutoff(recipe: Recipe, now: dt.datetime) -> dt.datetime | None:
+    """The as-of cutoff of the feature join: the recipe's ``created_before``, else ``now``
+    (a row created later did not exist yet); None when the recipe joins no features."""
     augmenter = recipe.model.augmenter
-    augmented = augment_rows(frame, augmenter.features, config, interface,
-                             created_before=augmenter.created_before, progress=say)
-    frame = augmented.frame
-    _check_target(frame, interface.target_column, interface.task_type)
-    columns = feature_columns(recipe, frame)
-    say(f"training {recipe.model.class_path.rsplit('.', 1)[-1]} on {len(frame)} rows")
-    train_rows, test_rows = split_frame(
+    if not augmenter.features:
+        return None
+    return augmenter.created_before or now
+
+
+def training_frame(config: EnvConfig, recipe: Recipe, template_text: str,
+                   template_name: str, supplied: Mapping[str, Any], *,
+                   feature_refs: Sequence[str], created_before: dt.datetime | None,
+                   ttl_seconds: Mapping[str, float] | None = None,
+                   progress: Progress | None = None) -> ModelRows:
+    """The labelled rows a model learns from: rendered, loaded, augmented, target checked."""
+    rows = model_rows(config, recipe, template_text, template_name, supplied,
+                      with_target=True, feature_refs=feature_refs,
+                      created_before=created_before, ttl_seconds=ttl_seconds,
+                      progress=progress)
+    interface = recipe.model.loader.data_interface
+    _check_target(rows.frame, interface.target_column, interface.task_type)
+    return rows
+
+
+def split_rows(recipe: Recipe, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) as the recipe's split and seed make them."""
+    interface = recipe.model.loader.data_interface
+    return split_frame(
         frame, method=recipe.model.split.method, test_size=recipe.model.split.test_size,
         timestamp_column=interface.timestamp_column, seed=recipe.seed,
         stratify=interface.target_column if interface.task_type == "classification" else None)
+
+
+def fit_and_evaluate(recipe: Recipe, estimator: BaseEstimator, train_rows: pd.DataFrame,
+                     test_rows: pd.DataFrame, columns: list[str]) -> Fitted:
+    """Fit preprocessing and ``estimator`` on ``train_rows``; evaluate on ``test_rows``."""
+    interface = recipe.model.loader.data_interface
     target = interface.target_column
     pipeline = build_pipeline(train_rows, columns, estimator)
     pipeline.fit(train_rows[columns], train_rows[target])
@@ -96,26 +128,53 @@ def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
         else None
     metrics = evaluate(interface.task_type, test_rows[target],
                        pipeline.predict(test_rows[columns]), proba, train_rows[target])
+    return Fitted(pipeline, train_rows, test_rows, metrics)
+
+
+def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
+          progress: Progress | None = None) -> TrainResult:
+    """Train the recipe's model on the warehouse rows its template selects; log one run."""
+    say = progress or (lambda _msg: None)
+    recipe, config = settings.recipe, settings.config
+    interface = recipe.model.loader.data_interface
+    estimator = recipe_estimator(recipe, config)
+    store = ModelStore(config)
+    store.check()
+    cutoff = feature_cutoff(recipe, dt.datetime.now(dt.UTC))
+    rows = training_frame(config, recipe, settings.template_text, settings.template_path.name,
+                          supplied or {}, feature_refs=recipe.model.augmenter.features,
+                          created_before=cutoff, progress=say)
+    frame = rows.frame
+    columns = feature_columns(recipe, frame)
+    say(f"training {recipe.model.class_path.rsplit('.', 1)[-1]} on {len(frame)} rows")
+    train_rows, test_rows = split_rows(recipe, frame)
+    fitted = fit_and_evaluate(recipe, estimator, train_rows, test_rows, columns)
+    target = interface.target_column
     roles = {c: "entity" for c in interface.entity_columns}
     roles |= {interface.timestamp_column: "timestamp", target: "target"}
     roles |= {c: "feature" for c in columns}
     metadata = ArtifactMetadata(
         mmp_version=mmp.__version__, recipe=recipe,
         template_name=settings.template_path.name, template_text=settings.template_text,
-        params=json_params(values), feature_columns=columns, feature_refs=augmented.refs,
-        feature_ttl_seconds=augmented.ttl_seconds,
+        params=json_params(rows.values), feature_columns=columns, feature_refs=rows.refs,
+        feature_ttl_seconds=rows.ttl_seconds,
         training_schema=capture_schema(frame, roles),
-        fingerprint=fingerprint(frame, interface.timestamp_column), metrics=metrics,
+        fingerprint=fingerprint(frame, interface.timestamp_column), metrics=fitted.metrics,
         package_versions=package_versions(), git_commit=git_commit(settings.recipe_path.parent),
         trained_at=utc_now(), environment=config.env,
+        features_as_of=cutoff.isoformat() if cutoff else None,
+        evaluation=fingerprint(test_rows, interface.timestamp_column), source=rows.source,
     )
-    say("logging the model to MLflow")
+    say("drawing the evaluation pictures and logging the model to MLflow")
+    figures = evaluation_figures(interface.task_type, fitted.pipeline, test_rows, target,
+                                 columns, recipe.seed)
     run_id = store.log_training(
-        pipeline=pipeline, metadata=metadata, example=train_rows[columns].head(5),
-        params=_run_params(recipe, values, len(train_rows), len(test_rows)),
+        pipeline=fitted.pipeline, metadata=metadata, example=train_rows[columns].head(5),
+        params=_run_params(recipe, rows.values, len(train_rows), len(test_rows)),
         requirements=[f"{k}=={v}" for k, v in metadata.package_versions.items()],
+        figures=figures,
     )
-    return TrainResult(run_id=run_id, metrics=metrics, rows=len(frame),
+    return TrainResult(run_id=run_id, metrics=fitted.metrics, rows=len(frame),
                        feature_columns=columns, tracking_uri=config.tracking_uri)
 
 

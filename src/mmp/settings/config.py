@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mmp.errors import ConfigError, UnknownEnvironmentError
 from mmp.settings.yamlfile import read_yaml, validation_error
@@ -49,7 +49,6 @@ class ServicesConfig(Strict):
     """Real services of the dev environment and how to administer them."""
 
     postgres_admin_dsn: str
-    redis_url: str | None = None
     mlflow_server: MlflowServerConfig
 
 
@@ -70,8 +69,20 @@ class FeatureStoreConfig(Strict):
                              description="feature definitions, relative to the config folder")
     path: str = Field("feature_repo", description="registry, online store and exported "
                                                   "sources; relative to the workspace")
-    offline_store: Literal["duckdb"] = "duckdb"
-    online_store: Literal["sqlite"] = "sqlite"
+    offline_store: Literal["duckdb", "postgres"] = Field(
+        "duckdb", description="duckdb: views exported as parquet, joined in process; "
+                              "postgres: views read in the PostgreSQL warehouse, joined there")
+    online_store: Literal["sqlite", "redis"] = "sqlite"
+    redis_url: str | None = Field(None, description="redis://[:password@]host:port/db; "
+                                                    "secrets via ${VAR}")
+    online_timeout_seconds: float = Field(1.0, gt=0, description="connect and read timeout "
+                                                                 "of the online store")
+
+
+class BatchConfig(Strict):
+    """Batch inference scores and writes this many rows at a time (bounded memory)."""
+
+    chunk_rows: int = Field(50_000, gt=0)
 
 
 class EnvConfig(Strict):
@@ -85,7 +96,19 @@ class EnvConfig(Strict):
     models: ModelsConfig
     services: ServicesConfig | None = None
     feature_store: FeatureStoreConfig = FeatureStoreConfig()
+    batch: BatchConfig = BatchConfig()
     config_dir: Path = Field(Path("config"), description="the folder this config came from")
+
+    @model_validator(mode="after")
+    def _stores_fit_the_services(self) -> EnvConfig:
+        store = self.feature_store
+        if store.offline_store == "postgres" and self.warehouse.kind != "postgres":
+            raise ValueError("feature_store.offline_store postgres reads the views where they "
+                             "live, so it needs warehouse.kind postgres")
+        if store.online_store == "redis" and not store.redis_url:
+            raise ValueError("feature_store.online_store redis needs feature_store.redis_url "
+                             "(set MMP_REDIS_URL, e.g. redis://127.0.0.1:6379/0)")
+        return self
 
     @property
     def tracking_uri(self) -> str:

@@ -29,7 +29,8 @@ class PostgresWarehouse(Warehouse):
     def describe(self) -> str:
         return mask_uri(self.dsn)
 
-    def _connect(self) -> psycopg.Connection:
+    def connect(self) -> psycopg.Connection:
+        """A new session with the time zone UTC and a statement timeout; fails fast."""
         try:
             return psycopg.connect(
                 self.dsn, connect_timeout=max(1, round(self.connect_timeout)),
@@ -43,7 +44,7 @@ class PostgresWarehouse(Warehouse):
             ) from None
 
     def fetch(self, query: Query) -> pd.DataFrame:
-        with self._connect() as con:
+        with self.connect() as con:
             con.read_only = True
             try:
                 with con.cursor() as cur:
@@ -55,11 +56,11 @@ class PostgresWarehouse(Warehouse):
                 raise WarehouseError(f"query failed in {self.describe()}: {message}",
                                      hint="check the table and column names in the SQL "
                                           "template") from None
-        return _typed_frame(rows, columns)
+        return typed_frame(rows, columns)
 
     def replace_tables(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Drop, create and COPY every table in one transaction (all or nothing)."""
-        with self._connect() as con, con.transaction(), con.cursor() as cur:
+        with self.connect() as con, con.transaction(), con.cursor() as cur:
             for name, frame in tables.items():
                 columns = ", ".join(f'"{c}" {_sql_type(frame[c])}' for c in frame.columns)
                 cur.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -91,7 +92,7 @@ def _sql_type(series: pd.Series) -> str:
     return "text"
 
 
-def _typed_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+def typed_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     """Rows as a frame with the dtypes DuckDB would give (timestamps as datetime64[us])."""
     frame = pd.DataFrame.from_records(rows, columns=columns)
     for name in frame.columns:

@@ -23,17 +23,24 @@ def evaluation_figures(task: str, pipeline: Any, test: pd.DataFrame, target: str
     predicted = pipeline.predict(x)
     figures: dict[str, Figure] = {}
     if task == "classification":
-        figures["confusion_matrix.png"] = metrics.ConfusionMatrixDisplay.from_predictions(
-            y, predicted, colorbar=False).figure_
+        figures["confusion_matrix.png"] = _titled(metrics.ConfusionMatrixDisplay.from_predictions(
+            y, predicted, colorbar=False), "Confusion matrix (held-out rows)")
         if hasattr(pipeline, "predict_proba") and y.nunique() == 2:
-            figures["roc_curve.png"] = metrics.RocCurveDisplay.from_predictions(
-                y, pipeline.predict_proba(x)[:, 1]).figure_
+            figures["roc_curve.png"] = _titled(metrics.RocCurveDisplay.from_predictions(
+                y, pipeline.predict_proba(x)[:, 1], name="model", plot_chance_level=True),
+                "ROC curve (held-out rows)")
     else:
-        figures["residuals.png"] = metrics.PredictionErrorDisplay.from_predictions(
-            y, predicted, kind="residual_vs_predicted").figure_
+        figures["residuals.png"] = _titled(metrics.PredictionErrorDisplay.from_predictions(
+            y, predicted, kind="residual_vs_predicted"), "Residuals (held-out rows)")
     figures["feature_importance.png"] = _importance_figure(pipeline, x, y, feature_columns,
                                                            seed)
     return figures
+
+
+def _titled(display: Any, title: str) -> Figure:
+    display.ax_.set_title(title)
+    display.figure_.tight_layout()
+    return display.figure_
 
 
 def _importance_figure(pipeline: Any, x: pd.DataFrame, y: pd.Series,

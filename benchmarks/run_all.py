@@ -1,0 +1,103 @@
+"""Run every benchmark in this folder and write results/latest.json and results/latest.md.
+
+Each benchmark script writes ``results/<name>.json`` with absolute medians and ratios
+against the peer it measures in the same run. This collects them with the machine they ran
+on (cores, memory, Python, package versions) and a markdown table for the README.
+
+    .venv/bin/python benchmarks/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+#: script -> arguments for a quick run (the full run uses each script's defaults).
+SCRIPTS = {
+    "sql_render.py": ["--renders", "500"],
+    "schema_validation.py": ["--repeats", "5"],
+    "pit_join.py": ["--rows", "100000", "--feature-rows", "500000"],
+}
+PACKAGES = ("duckdb", "feast", "mlflow", "pandas", "numpy", "scikit-learn", "sqlglot",
+            "fastapi", "pydantic")
+
+
+def machine() -> dict[str, object]:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cores": os.cpu_count(), "memory_gib": round(memory, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "packages": {p: importlib.metadata.version(p) for p in PACKAGES}}
+
+
+def run(script: str, quick: bool) -> int:
+    command = [sys.executable, str(HERE / script), *(SCRIPTS[script] if quick else [])]
+    print(f"$ {' '.join(command)}", flush=True)
+    return subprocess.run(command, check=False).returncode
+
+
+def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
+    """(workload, mmp, peer, ratio) rows for the markdown table."""
+    if name == "sql_render":
+        return [("render + check a loader template", f"{data['mmp']['median_ms']:.3f} ms",
+                 f"plan's blacklist {data['blacklist']['median_ms']:.3f} ms "
+                 f"(wrong on {data['wrong']['plan']} of {len(data['cases'])} cases; mmp "
+                 f"{data['wrong']['mmp']})", f"{data['ratio_mmp_over_blacklist']}x slower")]
+    if name == "schema_validation":
+        out = []
+        for size, result in data["results"].items():
+            mmp, peer = result["mmp_validate"]["median_ms"], result["mlflow_enforce"]["median_ms"]
+            out.append((f"schema check, {size} x {data['columns']} columns", f"{mmp:.3f} ms",
+                        f"MLflow enforcement {peer:.3f} ms", f"{peer / mmp:.2f} (peer/mmp)"))
+        return out
+    if name == "pit_join":
+        out = []
+        for run_ in data.get("runs", []):
+            times = {k: v["seconds"] for k, v in run_["contenders"].items() if "seconds" in v}
+            size = f"{run_['rows']:,} x {run_['feature_rows']:,}"
+            for peer in ("feast_file", "feast_duckdb", "plain"):
+                if peer in times and "mmp" in times:
+                    out.append((f"point-in-time join {size}", f"{times['mmp']:.2f} s",
+                                f"{peer} {times[peer]:.2f} s",
+                                f"{times[peer] / times['mmp']:.2f} (peer/mmp)"))
+        return out
+    return []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args()
+    failed = [s for s in SCRIPTS if run(s, args.quick) != 0]
+    collected = {}
+    for script in SCRIPTS:
+        path = RESULTS / f"{Path(script).stem}.json"
+        if path.is_file():
+            collected[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    info = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "quick": args.quick, "machine": machine(), "failed": failed,
+            "benchmarks": collected}
+    (RESULTS / "latest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    table = ["| workload | mmp | peer (same run) | ratio |", "|---|---|---|---|"]
+    for name, data in collected.items():
+        table += [f"| {' | '.join(row)} |" for row in rows(name, data)]
+    m = info["machine"]
+    header = (f"Measured {info['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
+              f"Python {m['python']}{' (quick sizes)' if args.quick else ''}.")
+    (RESULTS / "latest.md").write_text(header + "\n\n" + "\n".join(table) + "\n",
+                                       encoding="utf-8")
+    print(header)
+    print("\n".join(table))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
