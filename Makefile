@@ -33,7 +33,7 @@ test: $(STAMP)
 	$(BIN)/coverage run --append -m behave -D env=dev --tags='@dev and not @wip' \
 	    --junit-directory reports/junit/dev $(REPORT)-dev.html -f $(FORMAT) $(BEHAVE_ARGS) \
 	    || status=$$?; \
-	$(BIN)/coverage report || true; \
+	$(BIN)/coverage report || { echo "coverage is under the 90% gate"; status=1; }; \
 	$(BIN)/coverage html --quiet || true; \
 	$(BIN)/python steps/support/summary.py \
 	    reports/scenario-counts-local.json reports/scenario-counts-dev.json || status=1; \

@@ -25,7 +25,7 @@ RESULTS = HERE / "results"
 SCRIPTS = {
     "sql_render.py": ["--renders", "500"],
     "schema_validation.py": ["--repeats", "5"],
-    "pit_join.py": ["--rows", "100000", "--feature-rows", "500000"],
+    "pit_join.py": ["--rows", "100000", "--feature-rows", "500000", "--repeats", "1"],
 }
 PACKAGES = ("duckdb", "feast", "mlflow", "pandas", "numpy", "scikit-learn", "sqlglot",
             "fastapi", "pydantic")
@@ -60,14 +60,20 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
         return out
     if name == "pit_join":
         out = []
-        for run_ in data.get("runs", []):
-            times = {k: v["seconds"] for k, v in run_["contenders"].items() if "seconds" in v}
-            size = f"{run_['rows']:,} x {run_['feature_rows']:,}"
-            for peer in ("feast_file", "feast_duckdb", "plain"):
-                if peer in times and "mmp" in times:
-                    out.append((f"point-in-time join {size}", f"{times['mmp']:.2f} s",
-                                f"{peer} {times[peer]:.2f} s",
-                                f"{times[peer] / times['mmp']:.2f} (peer/mmp)"))
+        for size, run_ in data.get("sizes", {}).items():
+            results = run_["results"]
+            if "mmp" not in results or "seconds" not in results["mmp"]:
+                continue
+            mmp = results["mmp"]
+            for peer in ("feast_file", "feast_duckdb", "plain", "plain_pandas"):
+                other = results.get(peer, {})
+                if "seconds" not in other:
+                    continue
+                out.append((f"point-in-time join {size}",
+                            f"{mmp['seconds']:.2f} s, {mmp['peak_rss_mb']} MB",
+                            f"{peer} {other['seconds']:.2f} s, {other['peak_rss_mb']} MB, "
+                            f"{other['rows']:,} rows",
+                            f"{other['seconds'] / mmp['seconds']:.2f} (peer/mmp)"))
         return out
     return []
 
@@ -75,22 +81,25 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--collect-only", action="store_true",
+                        help="only gather the results the scripts wrote last")
     args = parser.parse_args()
-    failed = [s for s in SCRIPTS if run(s, args.quick) != 0]
+    failed = [] if args.collect_only else [s for s in SCRIPTS if run(s, args.quick) != 0]
     collected = {}
     for script in SCRIPTS:
         path = RESULTS / f"{Path(script).stem}.json"
         if path.is_file():
             collected[path.stem] = json.loads(path.read_text(encoding="utf-8"))
     info = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "quick": args.quick, "machine": machine(), "failed": failed,
+            "quick": args.quick, "collect_only": args.collect_only, "machine": machine(), "failed": failed,
             "benchmarks": collected}
     (RESULTS / "latest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     table = ["| workload | mmp | peer (same run) | ratio |", "|---|---|---|---|"]
     for name, data in collected.items():
         table += [f"| {' | '.join(row)} |" for row in rows(name, data)]
     m = info["machine"]
-    header = (f"Measured {info['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
+    verb = "Collected from each script's last run" if args.collect_only else "Measured"
+    header = (f"{verb} {info['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
               f"Python {m['python']}{' (quick sizes)' if args.quick else ''}.")
     (RESULTS / "latest.md").write_text(header + "\n\n" + "\n".join(table) + "\n",
                                        encoding="utf-8")
