@@ -91,8 +91,8 @@ def main() -> int:
         if path.is_file():
             collected[path.stem] = json.loads(path.read_text(encoding="utf-8"))
     info = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "quick": args.quick, "collect_only": args.collect_only, "machine": machine(), "failed": failed,
-            "benchmarks": collected}
+            "quick": args.quick, "collect_only": args.collect_only, "machine": machine(),
+            "failed": failed, "benchmarks": collected}
     (RESULTS / "latest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     table = ["| workload | mmp | peer (same run) | ratio |", "|---|---|---|---|"]
     for name, data in collected.items():
