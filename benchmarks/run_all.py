@@ -26,6 +26,7 @@ SCRIPTS = {
     "sql_render.py": ["--renders", "500"],
     "schema_validation.py": ["--repeats", "5"],
     "pit_join.py": ["--rows", "100000", "--feature-rows", "500000", "--repeats", "1"],
+    "serving.py": ["--requests", "100"],
 }
 PACKAGES = ("duckdb", "feast", "mlflow", "pandas", "numpy", "scikit-learn", "sqlglot",
             "fastapi", "pydantic")
@@ -75,6 +76,12 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
                             f"{other['rows']:,} rows",
                             f"{other['seconds'] / mmp['seconds']:.2f} (peer/mmp)"))
         return out
+    if name == "serving":
+        mmp, peer = data["results"]["mmp_serve"], data["results"]["mlflow_models_serve"]
+        return [("one-row /predict with schema validation, loopback, 1 worker",
+                 f"p50 {mmp['p50_ms']} ms, p99 {mmp['p99_ms']} ms",
+                 f"mlflow models serve p50 {peer['p50_ms']} ms, p99 {peer['p99_ms']} ms",
+                 f"{data['ratio_p50_peer_over_mmp']} (peer/mmp p50)")]
     return []
 
 
