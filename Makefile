@@ -33,7 +33,12 @@ test: $(STAMP)
 	$(BIN)/coverage run --append -m behave -D env=dev --tags='@dev and not @wip' \
 	    --junit-directory reports/junit/dev $(REPORT)-dev.html -f $(FORMAT) $(BEHAVE_ARGS) \
 	    || status=$$?; \
-	$(BIN)/coverage report || { echo "coverage is under the 90% gate"; status=1; }; \
+	if $(BIN)/python steps/support/summary.py --ran reports/scenario-counts-dev.json; then \
+	    $(BIN)/coverage report || { echo "coverage is under the 90% gate"; status=1; }; \
+	else \
+	    $(BIN)/coverage report --fail-under=0; \
+	    echo "!!! coverage gate not applied: the dev pass did not run (services unreachable)"; \
+	fi; \
 	$(BIN)/coverage html --quiet || true; \
 	$(BIN)/python steps/support/summary.py \
 	    reports/scenario-counts-local.json reports/scenario-counts-dev.json || status=1; \

@@ -49,7 +49,14 @@ def total(paths: list[Path]) -> Counter[str]:
     return counts
 
 
+def ran(path: Path) -> bool:
+    """Whether the run that wrote ``path`` passed any scenario (a skipped dev pass did not)."""
+    return path.is_file() and total([path])["passed"] > 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--ran"]:
+        sys.exit(0 if ran(Path(sys.argv[2])) else 1)
     files = [Path(p) for p in sys.argv[1:]]
     missing = [str(p) for p in files if not p.is_file()]
     counts = total([p for p in files if p.is_file()])
