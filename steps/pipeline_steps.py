@@ -36,10 +36,14 @@ def _count_runs(config) -> int:
     return 0 if experiment is None else len(client.search_runs([experiment.experiment_id]))
 
 
+def _use_recipe(context, recipe) -> None:
+    context.settings = load_settings(recipe, config=context.config_env)
+    context.runs_before = _count_runs(context.config_env)
+
+
 @given("the example session-outcome recipe")
 def step_example_recipe(context):
-    context.settings = load_settings(EXAMPLE_RECIPE, config=context.config_env)
-    context.runs_before = _count_runs(context.config_env)
+    _use_recipe(context, EXAMPLE_RECIPE)
 
 
 @when("the data scientist trains it on sessions from {start} to {end}")
@@ -170,8 +174,7 @@ def step_fresh_process_predicts(context):
 
 @given("the example session-outcome recipe with point-in-time user and product features")
 def step_example_recipe_with_features(context):
-    context.settings = load_settings(FEATURES_RECIPE, config=context.config_env)
-    context.runs_before = _count_runs(context.config_env)
+    _use_recipe(context, FEATURES_RECIPE)
 
 
 @given("a model trained on it from {start} to {end}")
