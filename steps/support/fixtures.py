@@ -109,15 +109,28 @@ def _cache_config(context) -> EnvConfig:
     return cached["config"]
 
 
+def _cached_model(context, key: str, recipe: Path, prepare=None) -> TrainedModel:
+    """Train ``recipe`` in the run's cache workspace once (after ``prepare(config)``)."""
+    cached = context.cached_model
+    if cached.get(key) is None:
+        config = _cache_config(context)
+        if prepare is not None:
+            prepare(config)
+        settings = load_settings(recipe, config=config)
+        cached[key] = TrainedModel(config, train(settings, CACHED_MODEL_WINDOW))
+    return cached[key]
+
+
+def _apply_and_materialize(config: EnvConfig) -> None:
+    repository = FeatureRepository(config)
+    repository.apply()
+    repository.materialize()
+
+
 @fixture
 def trained_model(context):
     """The example recipe trained once per run (cached on the run layer of context)."""
-    cached = context.cached_model
-    if cached.get("model") is None:
-        config = _cache_config(context)
-        settings = load_settings(EXAMPLE_RECIPE, config=config)
-        cached["model"] = TrainedModel(config, train(settings, CACHED_MODEL_WINDOW))
-    context.model = cached["model"]
+    context.model = _cached_model(context, "model", EXAMPLE_RECIPE)
     yield context.model
 
 
@@ -125,15 +138,8 @@ def trained_model(context):
 def trained_feature_model(context):
     """The example recipe with point-in-time user and product features, trained once per
     run over applied feature definitions, with the online store materialized for serving."""
-    cached = context.cached_model
-    if cached.get("feature_model") is None:
-        config = _cache_config(context)
-        repository = FeatureRepository(config)
-        repository.apply()
-        repository.materialize()
-        settings = load_settings(FEATURES_RECIPE, config=config)
-        cached["feature_model"] = TrainedModel(config, train(settings, CACHED_MODEL_WINDOW))
-    context.model = cached["feature_model"]
+    context.model = _cached_model(context, "feature_model", FEATURES_RECIPE,
+                                  prepare=_apply_and_materialize)
     yield context.model
 
 
