@@ -28,6 +28,15 @@ Feature: Nothing half-written and nothing lost when things go wrong
       Then scoring is refused naming "page_views" in a chunk after the first
       And the earlier predictions are unchanged
 
+  @fixture.trained_feature_model
+  Rule: scoring streams the sessions a chunk at a time, and the chunks change nothing
+
+    Scenario: Sessions scored a few at a time get the same predictions as all at once
+      Given the feature model's predictions for the sessions from 2024-01-01 to 2024-01-26, scored all at once
+      When the data scientist scores those sessions again, 37 at a time
+      Then the predictions are identical, row for row, to those scored all at once
+      And progress was reported after every chunk of 37 sessions
+
   @fixture.feature_store.600
   Rule: trainings started at the same moment each log a complete run of their own
 

@@ -30,8 +30,10 @@ def _window(start: str, end: str) -> dict[str, str]:
 
 
 def _score(context, chunk_rows: int | None = None) -> BatchResult:
+    """Score ``context.window``; the progress lines it reports go to ``context.progress``."""
+    context.progress = []
     return batch_inference(context.scoring_config, context.model.run_id, context.window,
-                           context.predictions, chunk_rows=chunk_rows)
+                           context.predictions, context.progress.append, chunk_rows=chunk_rows)
 
 
 def _kill_scoring_run(context) -> None:
@@ -64,6 +66,16 @@ def step_earlier_predictions(context, start, end):
     context.window = _window(start, end)
     _score(context)
     context.earlier = context.predictions.read_bytes()
+
+
+@given("the feature model's predictions for the sessions from {start} to {end}, scored all at once")
+def step_feature_predictions_at_once(context, start, end):
+    context.scoring_config = context.model.config
+    context.window = _window(start, end)
+    context.predictions = context.workspace / "predictions" / "in-chunks.parquet"
+    at_once = _score(context, chunk_rows=1_000_000)
+    context.at_once = pd.read_parquet(at_once.path)
+    assert at_once.rows > 1, f"the window selected {at_once.rows} sessions"
 
 
 @given("a scoring run of the sessions from {start} to {end} was killed after its first chunk")
@@ -106,6 +118,21 @@ def step_earlier_predictions_unchanged(context):
     assert context.predictions.is_file(), f"the earlier predictions {context.predictions} are gone"
     assert context.predictions.read_bytes() == context.earlier, (
         f"the earlier predictions {context.predictions} were changed")
+
+
+@then("the predictions are identical, row for row, to those scored all at once")
+def step_predictions_as_at_once(context):
+    in_chunks = pd.read_parquet(require_success(context).path)
+    pd.testing.assert_frame_equal(in_chunks, context.at_once, check_exact=True)
+
+
+@then("progress was reported after every chunk of {rows:d} sessions")
+def step_progress_per_chunk(context, rows):
+    total = require_success(context).rows
+    expected = [f"scored {min(done, total)}/{total} rows"
+                for done in range(rows, total + rows, rows)]
+    expect_equal("progress lines", expected,
+                 [line for line in context.progress if line.startswith("scored ")])
 
 
 @then("every one of those sessions has exactly one prediction")

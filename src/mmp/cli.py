@@ -65,6 +65,9 @@ def seed(
     rows: Annotated[int | None, typer.Option(help="sessions to generate (default: "
                                              "test_mode.mock_data_size)")] = None,
     random_seed: Annotated[int | None, typer.Option("--seed", help="generator seed")] = None,
+    per_hour: Annotated[int, typer.Option(min=1, help="sessions starting each hour")] = 1,
+    users: Annotated[int | None, typer.Option(
+        min=1, help="distinct users (default: one per ten sessions)")] = None,
 ) -> None:
     """Fill the warehouse with deterministic synthetic data."""
     from mmp.pipelines.seed import seed_warehouse
@@ -72,7 +75,8 @@ def seed(
 
     config = load_config()
     counts = seed_warehouse(config, rows or config.test_mode.mock_data_size,
-                            config.test_mode.seed if random_seed is None else random_seed)
+                            config.test_mode.seed if random_seed is None else random_seed,
+                            per_hour=per_hour, users=users)
     for table, count in counts.items():
         out.print(f"{table}: {count} rows")
 

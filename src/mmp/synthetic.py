@@ -18,16 +18,24 @@ POSITIVE_RATE = 0.30
 
 
 def generate(
-    rows: int, seed: int = 42, start: dt.datetime = DEFAULT_START
+    rows: int, seed: int = 42, start: dt.datetime = DEFAULT_START, *, per_hour: int = 1,
+    users: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """All warehouse tables: ``sessions``, ``user_features`` and ``product_features``."""
+    """All warehouse tables: ``sessions``, ``user_features`` and ``product_features``.
+
+    ``per_hour`` sessions start each hour (evenly spaced) among ``users`` users (default:
+    one user per ten sessions); millions of sessions need more than one an hour to end
+    within pandas' time range, and fewer users to keep the daily feature tables small.
+    """
     if rows < 10:
         raise ValueError("generate at least 10 sessions")
+    if per_hour < 1 or (users is not None and users < 1):
+        raise ValueError("per_hour and users must be at least 1")
     rng = np.random.default_rng(seed)
-    n_users = max(5, rows // 10)
+    n_users = users or max(5, rows // 10)
     n_products = min(200, max(3, rows // 50))
     propensity = rng.normal(0.0, 0.6, n_users)
-    sessions = _sessions(rng, rows, n_users, n_products, propensity, start)
+    sessions = _sessions(rng, rows, n_users, n_products, propensity, start, per_hour)
     return {
         "sessions": sessions,
         "user_features": _user_features(rng, sessions),
@@ -36,8 +44,8 @@ def generate(
 
 
 def _sessions(rng: np.random.Generator, rows: int, n_users: int, n_products: int,
-              propensity: np.ndarray, start: dt.datetime) -> pd.DataFrame:
-    """One session an hour: user, product, device, duration, page views, outcome."""
+              propensity: np.ndarray, start: dt.datetime, per_hour: int) -> pd.DataFrame:
+    """Evenly spaced sessions: user, product, device, duration, page views, outcome."""
     user = rng.integers(0, n_users, rows)
     product = rng.integers(0, n_products, rows)
     device = rng.choice(np.array(DEVICES), rows, p=[0.45, 0.45, 0.10])
@@ -47,7 +55,8 @@ def _sessions(rng: np.random.Generator, rows: int, n_users: int, n_products: int
              + propensity[user] + np.vectorize(_DEVICE_EFFECT.get)(device))
     logit = logit + _intercept_for_rate(logit, POSITIVE_RATE)
     outcome = (rng.random(rows) < 1.0 / (1.0 + np.exp(-logit))).astype("int64")
-    timestamps = pd.Timestamp(start) + pd.to_timedelta(np.arange(rows), unit="h")
+    spacing = np.arange(rows, dtype="int64") * (3_600_000_000 // per_hour)
+    timestamps = pd.Timestamp(start) + pd.to_timedelta(spacing, unit="us")
     return pd.DataFrame({
         "session_id": np.arange(1, rows + 1, dtype="int64"),
         "user_id": pd.Series(user, dtype="int64") + 1,

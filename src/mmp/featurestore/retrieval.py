@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -138,19 +139,46 @@ def retrieval_backend(config: EnvConfig) -> HistoricalRetrieval:
     return BACKENDS[config.feature_store.offline_store](config)
 
 
+@dataclass(frozen=True)
+class FeatureJoin:
+    """The views some references need and the backend joining them, looked up once.
+
+    Call it with a spine; chunks of one spine can be joined one at a time, since each
+    row's features depend on that row alone.
+    """
+
+    views: list[ViewRequest]
+    backend: HistoricalRetrieval
+    timestamp_column: str
+    created_before: dt.datetime | str | None = None
+
+    def __call__(self, spine: pd.DataFrame) -> pd.DataFrame:
+        return self.backend.retrieve(spine, self.views, timestamp_column=self.timestamp_column,
+                                     created_before=self.created_before)
+
+
+def feature_join(
+    repository: FeatureRepository, refs: Sequence[FeatureRef], *, timestamp_column: str,
+    created_before: dt.datetime | str | None = None,
+    ttl_seconds: Mapping[str, float] | None = None,
+    backend: HistoricalRetrieval | None = None,
+) -> FeatureJoin:
+    """The join of ``refs`` point-in-time: the one path from a spine to features.
+
+    Training, batch inference and ``mmp features retrieve`` all come through here.
+    """
+    return FeatureJoin(repository.view_requests(refs, ttl_seconds),
+                       backend or retrieval_backend(repository.config), timestamp_column,
+                       created_before)
+
+
 def retrieve_features(
     repository: FeatureRepository, spine: pd.DataFrame, refs: Sequence[FeatureRef], *,
     timestamp_column: str, created_before: dt.datetime | str | None = None,
     ttl_seconds: Mapping[str, float] | None = None,
     backend: HistoricalRetrieval | None = None,
 ) -> tuple[pd.DataFrame, list[ViewRequest]]:
-    """The spine with the referenced features joined point-in-time, and the views used.
-
-    The one path from a spine to features: training, batch inference and
-    ``mmp features retrieve`` all come through here.
-    """
-    views = repository.view_requests(refs, ttl_seconds)
-    backend = backend or retrieval_backend(repository.config)
-    frame = backend.retrieve(spine, views, timestamp_column=timestamp_column,
-                             created_before=created_before)
-    return frame, views
+    """The spine with the referenced features joined point-in-time, and the views used."""
+    join = feature_join(repository, refs, timestamp_column=timestamp_column,
+                        created_before=created_before, ttl_seconds=ttl_seconds, backend=backend)
+    return join(spine), join.views

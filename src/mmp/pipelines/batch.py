@@ -1,8 +1,9 @@
 """Batch inference: the artifact's own template, new params, one atomic parquet file.
 
-Rows are checked and scored in bounded chunks that stream into a temporary file beside
-the destination; the file is renamed over the destination only when every chunk
-succeeded. A failure, or a killed process, leaves the destination as it was.
+Rows stream from the warehouse in bounded chunks; each chunk is joined to its features,
+checked, scored and appended to a temporary file beside the destination, so memory holds
+one chunk whatever the number of rows. The file is renamed over the destination only when
+every chunk succeeded: a failure, or a killed process, leaves the destination as it was.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,7 +27,7 @@ from mmp.artifact.pyfunc import score
 from mmp.artifact.registry import LoadedModel
 from mmp.artifact.store import ModelStore
 from mmp.errors import SchemaDriftError
-from mmp.pipelines.rows import model_rows
+from mmp.pipelines.rows import model_row_chunks
 from mmp.schema import conform_frame
 from mmp.settings.config import EnvConfig
 
@@ -57,21 +59,29 @@ def batch_inference(config: EnvConfig, model_uri: str, supplied: Mapping[str, An
     store.check()
     model = registry.load(store, model_uri)
     metadata, run_id = model.metadata, model.ref.run_id
-    interface = metadata.data_interface
-    rows = model_rows(config, metadata.recipe, metadata.template_text, metadata.template_name,
-                      supplied, with_target=False, feature_refs=metadata.feature_refs,
-                      ttl_seconds=metadata.feature_ttl_seconds, progress=say)
-    frame = rows.frame
-    path = Path(out or default_output(config, run_id, rows.values))
-    total = len(frame)
-    say(f"scoring {total} rows with run {run_id}, {size} at a time")
-    with atomic_parquet(path) as sink:
-        for start in range(0, total, size):
-            chunk = frame.iloc[start:start + size]
-            sink.write(score_chunk(model, metadata, chunk, first=start, total=total, path=path))
-            say(f"scored {start + len(chunk)}/{total} rows")
-    entities = len(frame[interface.entity_columns].drop_duplicates())
-    return BatchResult(run_id=run_id, path=path, rows=total, entities=entities)
+    with model_row_chunks(config, metadata.recipe, metadata.template_text,
+                          metadata.template_name, supplied, chunk_rows=size,
+                          feature_refs=metadata.feature_refs,
+                          ttl_seconds=metadata.feature_ttl_seconds, progress=say) as rows:
+        path = Path(out or default_output(config, run_id, rows.values))
+        total, done = rows.total, 0
+        say(f"scoring {total} rows with run {run_id}, {size} at a time")
+        with atomic_parquet(path) as sink:
+            for chunk in rows.chunks:
+                sink.write(score_chunk(model, metadata, chunk, first=done, total=total,
+                                       path=path))
+                done += len(chunk)
+                say(f"scored {done}/{total} rows")
+    entities = count_distinct(path, metadata.data_interface.entity_columns)
+    return BatchResult(run_id=run_id, path=path, rows=done, entities=entities)
+
+
+def count_distinct(path: Path, columns: Sequence[str]) -> int:
+    """How many distinct combinations of ``columns`` a parquet file holds (out of core)."""
+    names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    with duckdb.connect() as con:
+        return con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {names} "
+                           "FROM read_parquet(?))", [str(path)]).fetchone()[0]
 
 
 def score_chunk(model: LoadedModel, metadata: ArtifactMetadata, chunk: pd.DataFrame, *,

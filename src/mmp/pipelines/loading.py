@@ -32,7 +32,16 @@ def build_query(loader: Loader | None, template_text: str, supplied: Mapping[str
 def load_frame(warehouse: Warehouse, query: Query, interface: DataInterface, *,
                with_target: bool, template_name: str) -> pd.DataFrame:
     """Run the query and check that the data interface's columns came back."""
-    frame = warehouse.fetch(query)
+    frame = check_rows(warehouse.fetch(query), interface, with_target=with_target,
+                       template_name=template_name)
+    if frame.empty:
+        raise no_rows(query, template_name)
+    return frame
+
+
+def check_rows(frame: pd.DataFrame, interface: DataInterface, *, with_target: bool,
+               template_name: str) -> pd.DataFrame:
+    """``frame`` with UTC times, once the data interface's columns are known to be there."""
     required = list(interface.key_columns)
     if with_target:
         required.append(interface.target_column)
@@ -43,14 +52,17 @@ def load_frame(warehouse: Warehouse, query: Query, interface: DataInterface, *,
             f"(returned: {', '.join(map(str, frame.columns))})",
             hint="select every column named in model.loader.data_interface",
         )
-    if frame.empty:
-        raise DataError(f"the query of {template_name} returned no rows "
-                        f"for {_describe(query.params)}",
-                        hint="check the date window and that the warehouse is seeded")
     ts = interface.timestamp_column
     if frame[ts].dtype.kind == "M":
         frame = frame.assign(**{ts: _as_utc(frame[ts])})
     return frame
+
+
+def no_rows(query: Query, template_name: str) -> DataError:
+    """The error for a query that selected nothing."""
+    return DataError(f"the query of {template_name} returned no rows "
+                     f"for {_describe(query.params)}",
+                     hint="check the date window and that the warehouse is seeded")
 
 
 def _as_utc(series: pd.Series) -> pd.Series:

@@ -7,8 +7,9 @@ from mmp.sql.warehouse import open_warehouse
 from mmp.synthetic import generate
 
 
-def seed_warehouse(config: EnvConfig, rows: int, seed: int) -> dict[str, int]:
+def seed_warehouse(config: EnvConfig, rows: int, seed: int, *, per_hour: int = 1,
+                   users: int | None = None) -> dict[str, int]:
     """Replace the warehouse's tables with freshly generated ones; return their row counts."""
-    tables = generate(rows, seed=seed)
+    tables = generate(rows, seed=seed, per_hour=per_hour, users=users)
     open_warehouse(config).replace_tables(tables)
     return {name: len(frame) for name, frame in tables.items()}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pandas as pd
 import psycopg
 from pandas.api import types as ptypes
 
-from mmp.errors import ServiceUnavailableError, WarehouseError
+from mmp.errors import ServiceUnavailableError
 from mmp.settings.secrets import mask_uri
 from mmp.sql.template import Query
-from mmp.sql.warehouse import Warehouse
+from mmp.sql.warehouse import Warehouse, count_sql
 
 STATEMENT_TIMEOUT_MS = 300_000
 
@@ -21,6 +22,7 @@ class PostgresWarehouse(Warehouse):
     """Queries run in a read-only transaction with the session time zone UTC."""
 
     dialect = "postgres"
+    driver_error = psycopg.Error
 
     def __init__(self, dsn: str, connect_timeout: float = 3.0) -> None:
         self.dsn = dsn
@@ -44,19 +46,39 @@ class PostgresWarehouse(Warehouse):
             ) from None
 
     def fetch(self, query: Query) -> pd.DataFrame:
+        with self._read_only() as con, self._failures(), con.cursor() as cur:
+            cur.execute(_escape_percent(query.sql, query.params), query.params)
+            columns = [d.name for d in cur.description or []]
+            rows = cur.fetchall()
+        return typed_frame(rows, columns)
+
+    def count(self, query: Query) -> int:
+        with self._read_only() as con, self._failures(), con.cursor() as cur:
+            cur.execute(_escape_percent(count_sql(query.sql), query.params), query.params)
+            return int(cur.fetchone()[0])
+
+    @contextlib.contextmanager
+    def stream(self, query: Query, rows: int) -> Iterator[Iterator[pd.DataFrame]]:
+        """A server-side cursor: PostgreSQL keeps the result and sends ``rows`` at a time."""
+        with self._read_only() as con, con.cursor(name="mmp_rows") as cur:
+            with self._failures():
+                cur.execute(_escape_percent(query.sql, query.params), query.params)
+            yield self._frames(cur, rows)
+
+    def _frames(self, cur: psycopg.ServerCursor, rows: int) -> Iterator[pd.DataFrame]:
+        while True:
+            with self._failures():
+                batch = cur.fetchmany(rows)
+                columns = [d.name for d in cur.description or []]
+            if not batch:
+                return
+            yield typed_frame(batch, columns)
+
+    @contextlib.contextmanager
+    def _read_only(self) -> Iterator[psycopg.Connection]:
         with self.connect() as con:
             con.read_only = True
-            try:
-                with con.cursor() as cur:
-                    cur.execute(_escape_percent(query.sql, query.params), query.params)
-                    columns = [d.name for d in cur.description or []]
-                    rows = cur.fetchall()
-            except psycopg.Error as exc:
-                message = str(exc).strip().splitlines()[0]
-                raise WarehouseError(f"query failed in {self.describe()}: {message}",
-                                     hint="check the table and column names in the SQL "
-                                          "template") from None
-        return typed_frame(rows, columns)
+            yield con
 
     def replace_tables(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Drop, create and COPY every table in one transaction (all or nothing)."""

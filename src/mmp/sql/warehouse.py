@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -23,10 +24,26 @@ class Warehouse(ABC):
     """
 
     dialect: str
+    #: The driver's error class; a failing query becomes a :class:`WarehouseError`.
+    driver_error: type[Exception]
 
     @abstractmethod
     def fetch(self, query: Query) -> pd.DataFrame:
         """Run one read-only query and return every row."""
+
+    @abstractmethod
+    def count(self, query: Query) -> int:
+        """How many rows ``query`` returns, without fetching them."""
+
+    @abstractmethod
+    def stream(self, query: Query, rows: int) -> contextlib.AbstractContextManager[
+            Iterator[pd.DataFrame]]:
+        """Run one read-only query; its rows arrive as frames of at most ``rows`` rows.
+
+        Only one frame at a time is held in memory (with what the database buffers), so
+        a result larger than memory can be scored; frames have the dtypes :meth:`fetch`
+        gives. The query's session stays open until the ``with`` block ends.
+        """
 
     @abstractmethod
     def describe(self) -> str:
@@ -36,11 +53,23 @@ class Warehouse(ABC):
     def replace_tables(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Seeding, the one write mmp makes: replace ``tables`` all at once or not at all."""
 
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """The driver's errors as one line naming this warehouse, without a traceback."""
+        try:
+            yield
+        except self.driver_error as exc:
+            raise WarehouseError(
+                f"query failed in {self.describe()}: {_first_line(exc)}",
+                hint="check the table and column names in the SQL template",
+            ) from None
+
 
 class DuckDBWarehouse(Warehouse):
     """A DuckDB file in the workspace, opened read-only with the session time zone UTC."""
 
     dialect = "duckdb"
+    driver_error = duckdb.Error
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -49,21 +78,48 @@ class DuckDBWarehouse(Warehouse):
         return f"duckdb:{self.path}"
 
     def fetch(self, query: Query) -> pd.DataFrame:
+        with self._session() as con, self._failures():
+            return con.execute(query.sql, query.params).df()
+
+    def count(self, query: Query) -> int:
+        with self._session() as con, self._failures():
+            return con.execute(count_sql(query.sql), query.params).fetchone()[0]
+
+    @contextlib.contextmanager
+    def stream(self, query: Query, rows: int) -> Iterator[Iterator[pd.DataFrame]]:
+        with self._session() as con:
+            with self._failures():
+                result = con.execute(query.sql, query.params)
+            yield self._frames(result, rows)
+
+    def _frames(self, result: duckdb.DuckDBPyConnection, rows: int) -> Iterator[pd.DataFrame]:
+        """Frames of exactly ``rows`` rows but the last (DuckDB hands out whole vectors)."""
+        vectors = max(1, -(-rows // duckdb.__standard_vector_size__))
+        held: list[pd.DataFrame] = []
+        while True:
+            with self._failures():
+                chunk = result.fetch_df_chunk(vectors)
+            if chunk.empty:
+                break
+            held.append(chunk)
+            yield from _full_frames(held, rows)
+        if held:
+            yield pd.concat(held, ignore_index=True)
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if not self.path.is_file():
             raise WarehouseError(
                 f"no warehouse at {self.path}",
                 hint="seed it with `mmp seed` (or run `make demo` once)",
             )
+        with self._failures():
+            con = duckdb.connect(str(self.path), read_only=True)
         try:
-            with duckdb.connect(str(self.path), read_only=True) as con:
-                con.execute("SET TimeZone = 'UTC'")
-                return con.execute(query.sql, query.params).df()
-        except duckdb.Error as exc:
-            raise WarehouseError(
-                f"query failed in {self.describe()}: {_first_line(exc)}",
-                hint="check the table and column names in the SQL template",
-            ) from None
-
+            con.execute("SET TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
 
     def replace_tables(self, tables: Mapping[str, pd.DataFrame]) -> None:
         write_tables(self.path, tables)
@@ -85,6 +141,24 @@ def write_tables(path: Path, tables: Mapping[str, pd.DataFrame]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _full_frames(held: list[pd.DataFrame], rows: int) -> Iterator[pd.DataFrame]:
+    """Take every complete frame of ``rows`` rows out of ``held``, leaving the remainder."""
+    if sum(map(len, held)) < rows:
+        return
+    pending = pd.concat(held, ignore_index=True)
+    held.clear()
+    while len(pending) >= rows:
+        yield pending.iloc[:rows]
+        pending = pending.iloc[rows:].reset_index(drop=True)
+    if len(pending):
+        held.append(pending)
+
+
+def count_sql(sql: str) -> str:
+    """A query counting the rows of ``sql`` (one read-only statement, checked before)."""
+    return f"SELECT count(*) FROM ({sql.strip().rstrip(';')}) AS mmp_rows"
 
 
 def open_warehouse(config: EnvConfig) -> Warehouse:
