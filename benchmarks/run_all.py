@@ -27,6 +27,7 @@ SCRIPTS = {
     "schema_validation.py": ["--repeats", "5"],
     "pit_join.py": ["--rows", "100000", "--feature-rows", "500000", "--repeats", "1"],
     "serving.py": ["--requests", "100"],
+    "batch_memory.py": ["--rows", "1500000"],
 }
 PACKAGES = ("duckdb", "feast", "mlflow", "pandas", "numpy", "scikit-learn", "sqlglot",
             "fastapi", "pydantic")
@@ -82,6 +83,21 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
                  f"p50 {mmp['p50_ms']} ms, p99 {mmp['p99_ms']} ms",
                  f"mlflow models serve p50 {peer['p50_ms']} ms, p99 {peer['p99_ms']} ms",
                  f"{data['ratio_p50_peer_over_mmp']} (peer/mmp p50)")]
+    if name == "batch_memory":
+        out = []
+        for run_ in data["sizes"].values():
+            mmp, peer = run_["results"]["mmp"], run_["results"]["whole_frame"]
+            out.append((f"batch inference with features, {mmp['rows']:,} rows",
+                        f"{mmp['seconds']:.1f} s, {mmp['peak_rss_mb']:,} MB peak "
+                        f"({mmp['progress_lines']} progress lines)",
+                        f"whole frame at once {peer['seconds']:.1f} s, "
+                        f"{peer['peak_rss_mb']:,} MB peak",
+                        f"{run_['whole_frame_over_mmp_rss']} (peer/mmp memory)"))
+        growth = data["mmp_rss_growth"]
+        out.append((f"batch inference memory, {growth['from']} -> {growth['to']} rows",
+                    f"peak x{growth['ratio']} (chunks of {data['chunk_rows']:,})", "",
+                    "bounded" if growth["bounded"] else f"NOT bounded (limit x{growth['limit']})"))
+        return out
     return []
 
 

@@ -162,7 +162,7 @@ def prepare_spine(spine: pd.DataFrame, keys: Sequence[str],
 def utc_times(values: pd.Series, column: str) -> np.ndarray:
     """Times as naive UTC microseconds: naive means UTC, zoned values are converted."""
     try:
-        converted = pd.to_datetime(values, utc=True, format="ISO8601")
+        converted = pd.to_datetime(values, utc=True, format="ISO8601", cache=False)
     except (ValueError, TypeError) as exc:
         raise DataError(f"column {column!r} does not hold times: {str(exc).splitlines()[0]}",
                         hint="give times as timestamps or ISO 8601 text") from None
@@ -227,8 +227,8 @@ def verify_point_in_time(spine: PreparedSpine, matched: pd.DataFrame, *, view: s
     """Refuse a join result that breaks the rule, naming the view and the first spine row."""
     rows = matched[ROW].to_numpy()
     times = spine.frame[TIME].to_numpy()[rows]
-    event = pd.to_datetime(matched[EVENT_TIME]).to_numpy()
-    created = pd.to_datetime(matched[CREATED_TIME]).to_numpy()
+    event = pd.to_datetime(matched[EVENT_TIME], cache=False).to_numpy()
+    created = pd.to_datetime(matched[CREATED_TIME], cache=False).to_numpy()
     checks = [
         (event > times, "a feature value from after the row's time"),
         (event < times - np.timedelta64(ttl), f"a feature value older than the ttl ({ttl})"),

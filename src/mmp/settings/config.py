@@ -26,6 +26,9 @@ class WarehouseConfig(Strict):
     path: str | None = Field(None, description="DuckDB file, relative to the workspace")
     dsn: str | None = Field(None, description="PostgreSQL DSN; secrets via ${VAR}")
     connect_timeout_seconds: float = Field(3.0, gt=0)
+    stream_memory_mb: int = Field(
+        128, gt=0, description="DuckDB: memory a query streaming rows to batch inference may "
+                               "hold; beyond it a sort spills to disk beside the warehouse")
 
 
 class MlflowConfig(Strict):
@@ -82,7 +85,7 @@ class FeatureStoreConfig(Strict):
 class BatchConfig(Strict):
     """Batch inference scores and writes this many rows at a time (bounded memory)."""
 
-    chunk_rows: int = Field(50_000, gt=0)
+    chunk_rows: int = Field(100_000, gt=0)
 
 
 class EnvConfig(Strict):

@@ -71,8 +71,9 @@ class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
     driver_error = duckdb.Error
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stream_memory_mb: int = 128) -> None:
         self.path = Path(path)
+        self.stream_memory_mb = stream_memory_mb
 
     def describe(self) -> str:
         return f"duckdb:{self.path}"
@@ -88,7 +89,8 @@ class DuckDBWarehouse(Warehouse):
     @contextlib.contextmanager
     def stream(self, query: Query, rows: int) -> Iterator[Iterator[pd.DataFrame]]:
         with self._session() as con:
-            with self._failures():
+            with self._failures():  # a sort larger than this spills to <warehouse>.tmp/
+                con.execute(f"SET memory_limit = '{int(self.stream_memory_mb)}MB'")
                 result = con.execute(query.sql, query.params)
             yield self._frames(result, rows)
 
@@ -164,7 +166,7 @@ def count_sql(sql: str) -> str:
 def open_warehouse(config: EnvConfig) -> Warehouse:
     """The warehouse the environment's config names."""
     if config.warehouse.kind == "duckdb":
-        return DuckDBWarehouse(config.warehouse_path)
+        return DuckDBWarehouse(config.warehouse_path, config.warehouse.stream_memory_mb)
     from mmp.sql.postgres import PostgresWarehouse
 
     return PostgresWarehouse(config.warehouse_dsn, config.warehouse.connect_timeout_seconds)
