@@ -28,6 +28,13 @@ Feature: Nothing half-written and nothing lost when things go wrong
       Then scoring is refused naming "page_views" in a chunk after the first
       And the earlier predictions are unchanged
 
+    Scenario: A session whose number is too large for the model stops the run and keeps the earlier predictions
+      Given predictions for the sessions from 2024-01-21 to 2024-05-01 were written earlier
+      And the last of those sessions lasted 1e39 seconds
+      When the data scientist scores those sessions again, 500 at a time
+      Then scoring is refused naming "session_duration" in a chunk after the first
+      And the earlier predictions are unchanged
+
   @fixture.trained_feature_model
   Rule: scoring streams the sessions a chunk at a time, and the chunks change nothing
 

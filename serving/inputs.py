@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from mmp.artifact.metadata import ArtifactMetadata
+from mmp.artifact.pyfunc import FLOAT_LIMIT
 from mmp.schema import ColumnSchema
 
 
@@ -29,8 +30,6 @@ def _whole_number(value: Any) -> Any:
 
 #: Refuses strings, booleans and fractions; 2.0 is the integer 2, as in JSON Schema.
 _INTEGER = BeforeValidator(_whole_number)
-#: scikit-learn's tree ensembles compute in float32: a larger number cannot be scored.
-_FLOAT_LIMIT = float(np.finfo(np.float32).max)
 _TYPES: dict[str, Any] = {
     "integer": Annotated[StrictInt, _INTEGER],
     "float": StrictFloat,  # accepts whole numbers, refuses strings and booleans
@@ -80,7 +79,7 @@ def _field_type(column: ColumnSchema) -> Any:
         limits = np.iinfo(dtype)
         return Annotated[StrictInt, Field(ge=int(limits.min), le=int(limits.max)), _INTEGER]
     if column.logical_type == "float":
-        return Annotated[StrictFloat, Field(ge=-_FLOAT_LIMIT, le=_FLOAT_LIMIT)]
+        return Annotated[StrictFloat, Field(ge=-FLOAT_LIMIT, le=FLOAT_LIMIT)]
     return _TYPES[column.logical_type]
 
 

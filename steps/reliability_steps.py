@@ -86,6 +86,16 @@ def step_killed_scoring_run(context, start, end):
 
 @given("the last {count:d} of those sessions have lost their page views")
 def step_sessions_lose_page_views(context, count):
+    _rewrite_last_sessions(context, count, "page_views", pd.NA, dtype="Int64")
+
+
+@given("the last of those sessions lasted {seconds:g} seconds")
+def step_last_session_lasted(context, seconds):
+    _rewrite_last_sessions(context, 1, "session_duration", seconds)
+
+
+def _rewrite_last_sessions(context, count: int, column: str, value, dtype: str | None = None):
+    """Set ``column`` of the window's last ``count`` sessions in the warehouse to ``value``."""
     warehouse = open_warehouse(context.scoring_config)
     tables = {name: warehouse.fetch(Query(f'SELECT * FROM "{name}"', dialect=warehouse.dialect))
               for name in context.warehouse_counts}
@@ -93,8 +103,10 @@ def step_sessions_lose_page_views(context, count):
     start, end = (pd.Timestamp(context.window[k]) for k in ("start_date", "end_date"))
     inside = sessions.index[(sessions.event_timestamp >= start) & (sessions.event_timestamp < end)]
     last = sessions.loc[inside].sort_values("event_timestamp").index[-count:]
-    tables["sessions"] = sessions.astype({"page_views": "Int64"})
-    tables["sessions"].loc[last, "page_views"] = pd.NA
+    if dtype:
+        sessions = sessions.astype({column: dtype})
+    sessions.loc[last, column] = value
+    tables["sessions"] = sessions
     warehouse.replace_tables(tables)
 
 

@@ -7,9 +7,13 @@ from typing import Any
 
 import joblib
 import mlflow.pyfunc
+import numpy as np
 import pandas as pd
 
 from mmp.artifact.metadata import ArtifactMetadata
+
+#: scikit-learn's tree ensembles compute in float32: a larger number cannot be scored.
+FLOAT_LIMIT = float(np.finfo(np.float32).max)
 
 
 class MmpModel(mlflow.pyfunc.PythonModel):
@@ -39,3 +43,18 @@ def score(pipeline: Any, metadata: ArtifactMetadata, frame: pd.DataFrame) -> pd.
         out["probability"] = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
         return out
     return pd.DataFrame({"prediction": pipeline.predict(features)}, index=frame.index)
+
+
+def unscorable(frame: pd.DataFrame, columns: list[str]) -> tuple[str, int] | None:
+    """The first number no model can score (infinite, or beyond :data:`FLOAT_LIMIT`):
+    its column and row position; nulls are fine (they are imputed)."""
+    for column in columns:
+        series = frame[column]
+        if not pd.api.types.is_float_dtype(series.dtype):
+            continue
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            broken = np.abs(values) > FLOAT_LIMIT
+        if broken.any():
+            return column, int(np.flatnonzero(broken)[0])
+    return None

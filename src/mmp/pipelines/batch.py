@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 
 from mmp.artifact import registry
 from mmp.artifact.metadata import ArtifactMetadata
-from mmp.artifact.pyfunc import score
+from mmp.artifact.pyfunc import FLOAT_LIMIT, score, unscorable
 from mmp.artifact.registry import LoadedModel
 from mmp.artifact.store import ModelStore
-from mmp.errors import SchemaDriftError
+from mmp.errors import DataError, SchemaDriftError
 from mmp.pipelines.rows import model_row_chunks
 from mmp.schema import conform_frame
 from mmp.settings.config import EnvConfig
@@ -94,6 +94,15 @@ def score_chunk(model: LoadedModel, metadata: ArtifactMetadata, chunk: pd.DataFr
                                              f"{total}: {exc.message}")
         drift.hint = f"nothing was written to {path}; {exc.hint}"
         raise drift from None
+    broken = unscorable(conformed.frame, metadata.feature_columns)
+    if broken is not None:
+        column, at = broken
+        raise DataError(
+            f"rows {first + 1}-{first + len(chunk)} of {total}: row {first + at + 1} holds "
+            f"{conformed.frame[column].iloc[at]} in {column!r}, which the model cannot score "
+            f"(numbers must be finite and within +-{FLOAT_LIMIT:.2e})",
+            hint=f"nothing was written to {path}; correct or filter that value in the "
+                 "warehouse")
     scored = score(model.pipeline, metadata, conformed.frame)
     keys = chunk[metadata.data_interface.key_columns].reset_index(drop=True)
     return pd.concat([keys, scored.reset_index(drop=True)], axis=1)
