@@ -37,7 +37,7 @@ def step_file_with_text(context, name, text):
 def step_audit_file(context):
     environ = {**context.environ, "APP_ENV": context.env_name,
                "MLFLOW_TRACKING_URI": context.model.config.tracking_uri}
-    context.cli = run_cli(["validate-schema", "--run-id", context.model.run_id,
+    context.cli = run_cli(["validate-schema", "--model-uri", f"runs:/{context.model.run_id}/model",
                            "--data", str(context.data_file)], environ)
     context.schema_report = None
     with contextlib.suppress(json.JSONDecodeError):

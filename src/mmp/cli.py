@@ -116,15 +116,16 @@ def batch_inference(
 
 @app.command("validate-schema")
 def validate_schema(
-    run_id: Annotated[str, typer.Option(help="MLflow run id of an `mmp train` run")],
+    model_uri: Annotated[str, typer.Option("--model-uri", "--run-id", help=MODEL_URI_HELP)],
     data: Annotated[Path, typer.Option(help="parquet or CSV file of rows to check")],
 ) -> None:
-    """Check a data file against a run's training schema; print the report as JSON.
+    """Check a data file against a model's training schema; print the report as JSON.
 
     Exits 0 when the rows can be scored (perhaps with warnings), 3 on schema drift.
     """
     from rich.markup import escape
 
+    from mmp.artifact import registry
     from mmp.artifact.store import ModelStore
     from mmp.errors import DataError, SchemaDriftError
     from mmp.schema import validate_frame
@@ -133,7 +134,7 @@ def validate_schema(
     if data.suffix.lower() not in (".parquet", ".csv") or not data.is_file():
         what = "is not a parquet or CSV file" if data.is_file() else "does not exist"
         raise DataError(f"{data} {what}", hint="pass --data a .parquet or .csv file of rows")
-    schema = ModelStore(load_config()).load_metadata(run_id).training_schema
+    schema = registry.read_metadata(ModelStore(load_config()), model_uri)[1].training_schema
     report = validate_frame(schema, _read_data_file(data, schema))
     typer.echo(report.to_json())
     if not report.valid:
