@@ -41,6 +41,11 @@ Feature: The complete ML pipeline
       Then every session of that window has a prediction and a probability
       And the predictions cover every user and product of that window
 
+    Scenario: Scoring a window without sessions is refused and writes nothing
+      When the data scientist scores sessions from 2030-01-01 to 2030-02-01 with the trained model
+      Then scoring is refused because "returned no rows"
+      And no predictions are written
+
     Scenario: The artifact describes how it was made
       When someone opens the trained model's artifact from its run id alone
       Then it names the recipe "session_outcome" and its SQL template "sessions.sql.j2"
