@@ -107,6 +107,7 @@ def main() -> int:
     parser.add_argument("--collect-only", action="store_true",
                         help="only gather the results the scripts wrote last")
     args = parser.parse_args()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     failed = [] if args.collect_only else [s for s in SCRIPTS if run(s, args.quick) != 0]
     collected = {}
     for script in SCRIPTS:
@@ -115,6 +116,8 @@ def main() -> int:
             collected[path.stem] = json.loads(path.read_text(encoding="utf-8"))
     info = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "quick": args.quick, "collect_only": args.collect_only, "machine": machine(),
+            "load_average_1_5_15": {"before": load_before,
+                                    "after": [round(x, 2) for x in os.getloadavg()]},
             "failed": failed, "benchmarks": collected}
     (RESULTS / "latest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     table = ["| workload | mmp | peer (same run) | ratio |", "|---|---|---|---|"]
@@ -122,8 +125,10 @@ def main() -> int:
         table += [f"| {' | '.join(row)} |" for row in rows(name, data)]
     m = info["machine"]
     verb = "Collected from each script's last run" if args.collect_only else "Measured"
+    load = info["load_average_1_5_15"]
     header = (f"{verb} {info['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
-              f"Python {m['python']}{' (quick sizes)' if args.quick else ''}.")
+              f"Python {m['python']}{' (quick sizes)' if args.quick else ''}; load average "
+              f"{load['before'][0]} before, {load['after'][0]} after.")
     (RESULTS / "latest.md").write_text(header + "\n\n" + "\n".join(table) + "\n",
                                        encoding="utf-8")
     print(header)
