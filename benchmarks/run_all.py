@@ -69,6 +69,10 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
             mmp = results["mmp"]
             for peer in ("feast_file", "feast_duckdb", "plain", "plain_pandas"):
                 other = results.get(peer, {})
+                if "error" in other:
+                    out.append((f"point-in-time join {size}",
+                                f"{mmp['seconds']:.2f} s, {mmp['peak_rss_mb']} MB",
+                                f"{peer} did not finish: {other['error']}", "-"))
                 if "seconds" not in other:
                     continue
                 out.append((f"point-in-time join {size}",
@@ -101,12 +105,34 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
     return []
 
 
+def write_table(info: dict) -> None:
+    """results/latest.md from a run's ``latest.json`` content (also printed)."""
+    table = ["| workload | mmp | peer (same run) | ratio |", "|---|---|---|---|"]
+    for name, data in info["benchmarks"].items():
+        table += [f"| {' | '.join(row)} |" for row in rows(name, data)]
+    m = info["machine"]
+    verb = "Collected from each script's last run" if info["collect_only"] else "Measured"
+    load = info["load_average_1_5_15"]
+    header = (f"{verb} {info['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
+              f"Python {m['python']}{' (quick sizes)' if info['quick'] else ''}; load average "
+              f"{load['before'][0]} before, {load['after'][0]} after.")
+    (RESULTS / "latest.md").write_text(header + "\n\n" + "\n".join(table) + "\n",
+                                       encoding="utf-8")
+    print(header)
+    print("\n".join(table))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--collect-only", action="store_true",
                         help="only gather the results the scripts wrote last")
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rewrite latest.md from latest.json (same run, same date)")
     args = parser.parse_args()
+    if args.table_only:
+        write_table(json.loads((RESULTS / "latest.json").read_text(encoding="utf-8")))
+        return 0
     load_before = [round(x, 2) for x in os.getloadavg()]
     failed = [] if args.collect_only else [s for s in SCRIPTS if run(s, args.quick) != 0]
     collected = {}
@@ -120,19 +146,7 @@ def main() -> int:
                                     "after": [round(x, 2) for x in os.getloadavg()]},
             "failed": failed, "benchmarks": collected}
     (RESULTS / "latest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-    table = ["| workload | mmp | peer (same run) | ratio |", "|---|---|---|---|"]
-    for name, data in collected.items():
-        table += [f"| {' | '.join(row)} |" for row in rows(name, data)]
-    m = info["machine"]
-    verb = "Collected from each script's last run" if args.collect_only else "Measured"
-    load = info["load_average_1_5_15"]
-    header = (f"{verb} {info['date']} on {m['cores']} cores, {m['memory_gib']} GiB, "
-              f"Python {m['python']}{' (quick sizes)' if args.quick else ''}; load average "
-              f"{load['before'][0]} before, {load['after'][0]} after.")
-    (RESULTS / "latest.md").write_text(header + "\n\n" + "\n".join(table) + "\n",
-                                       encoding="utf-8")
-    print(header)
-    print("\n".join(table))
+    write_table(info)
     return 1 if failed else 0
 
 
