@@ -9,7 +9,7 @@ FORMAT ?= progress
 # A product owner's report of each pass (HTML), beside JUnit XML and coverage HTML.
 REPORT := -f html-pretty -o reports/acceptance
 
-.PHONY: demo test install lint clean services catalog bench
+.PHONY: demo test install lint clean services catalog bench mutation
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,12 +57,16 @@ services: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+# Mutation testing of the guarantee modules against their scenarios (~1 h): docs/mutation.md.
+mutation: $(STAMP)
+	nice -n 10 $(BIN)/python tools/mutation.py
+
 # The step catalog product owners write scenarios from (checked by @hygiene scenarios).
 catalog: $(STAMP)
 	$(BIN)/python -m steps.support.catalog
 
 lint: $(STAMP)
-	$(BIN)/ruff check src serving steps environment.py benchmarks
+	$(BIN)/ruff check src serving steps environment.py benchmarks tools
 	$(BIN)/behave --dry-run --format null --no-summary --no-snippets
 
 clean:

@@ -267,7 +267,7 @@ Feature: Point-in-time correct features
         | Ada  | 2024-03-01 09:00:00 |
       And a retrieval backend that ignores time and returns each user's latest value
       When the sessions are enriched with "activity:visits"
-      Then the enrichment is refused because "got a feature value from after the row's time"
+      Then the enrichment is refused because "spine row 1 (user=Ada, time 2024-03-01 09:00:00) got a feature value from after the row's time"
 
   Rule: the online store serves each user's latest value for real-time scoring
 

@@ -41,11 +41,14 @@ Feature: Training and inference data stay consistent
         | nullable integers with no gaps           | page_views       | int64: 3, 5, 8              | Int64: 4, 6                        | accepted | nothing |
         | 32-bit floats in a 64-bit column         | session_duration | float64: 312.5, 290.0       | float32: 300.5                     | accepted | nothing |
         | the same time zone under another name    | signed_up_at     | UTC times: 2024-03-01 08:00 | Etc/UTC times: 2024-03-02 09:30    | accepted | nothing |
+        | the same fixed offset from UTC           | signed_up_at     | UTC+05:30 times: 2024-03-01 | UTC+05:30 times: 2024-03-02 09:30  | accepted | nothing |
         | categories sent as a pandas category     | device           | text: desktop, mobile       | category: mobile, desktop          | accepted | nothing |
+        | 64-bit integers at the 32-bit limits     | page_views       | int32: 3, 5, 8              | int64: -2147483648, 2147483647     | accepted | nothing |
 
       Examples: lossy or semantic changes
         | change                                   | column           | trained                     | arriving                           | verdict  | finding           |
         | fractional floats in an integer column   | page_views       | int64: 3, 5, 8              | float64: 4.5, 6.0                  | refused  | fractional-value  |
+        | untyped fractions in an integer column   | page_views       | int64: 3, 5, 8              | untyped numbers: 4.5, 6            | refused  | fractional-value  |
         | numbers sent as text                     | session_duration | float64: 312.5, 290.0       | text: 12.5, 290.0                  | refused  | incompatible-type |
         | booleans in a number column              | page_views       | int64: 3, 5, 8              | bool: true, false                  | refused  | incompatible-type |
         | numbers in a yes/no column               | is_returning     | bool: true, false           | int64: 1, 0                        | refused  | incompatible-type |
@@ -64,7 +67,34 @@ Feature: Training and inference data stay consistent
         | missing numbers where training had some  | session_duration | float64: 312.5, null        | float64: null, 280.0               | accepted                | nothing         |
         | missing counts where training had some   | page_views       | Int64: 3, null, 8           | Int64: null, 6                     | accepted                | nothing         |
         | infinity where training had some         | session_duration | float64: 312.5, inf         | float64: -inf, 280.0               | accepted                | nothing         |
+        | no times where training had some missing | signed_up_at     | UTC times: 2024-03-01, null | text: null, null                   | accepted                | nothing         |
         | a category training never saw            | device           | text: desktop, mobile       | text: mobile, smart-tv             | accepted with a warning | unseen-category |
+
+  Rule: each problem says what arrived and what to send instead
+
+    Scenario Outline: The report on <change> says "<says>"
+      Given a model trained on "<column>" values <trained>
+      When new data arrives with "<column>" values <arriving>
+      Then the schema report says "<says>" about "<column>"
+
+      Examples: what to send instead
+        | change                           | column           | trained                     | arriving                                                         | says                                               |
+        | numbers sent as text             | session_duration | float64: 312.5, 290.0       | text: 12.5, 290.0                                                | send numbers, not text                             |
+        | booleans in a number column      | page_views       | int64: 3, 5, 8              | bool: true, false                                                | send numbers, not boolean values                   |
+        | numbers in a yes/no column       | is_returning     | bool: true, false           | int64: 1, 0                                                      | send true/false values                             |
+        | timestamps sent as text          | signed_up_at     | UTC times: 2024-03-01 08:00 | text: 2024-03-02 09:30                                           | send timestamps                                    |
+        | numbers in a categorical column  | device           | text: desktop, mobile       | int64: 1, 2                                                      | never turns integer values into categorical labels |
+        | naive timestamps in a UTC column | signed_up_at     | UTC times: 2024-03-01 08:00 | naive times: 2024-03-02 09:30                                    | send timezone-aware timestamps in UTC              |
+        | UTC timestamps in a naive column | signed_up_at     | naive times: 2024-03-01     | UTC times: 2024-03-02 09:30                                      | send naive timestamps (UTC), as training had       |
+        | a changed time zone              | signed_up_at     | UTC times: 2024-03-01 08:00 | Europe/Paris times: 2024-03-02                                   | convert the timestamps to UTC                      |
+        | timestamps in several time zones | signed_up_at     | UTC times: 2024-03-01 08:00 | zoned times: 2024-03-02 09:30 Europe/Paris, 2024-03-02 08:30 UTC | send every timestamp in one time zone              |
+
+      Examples: what was expected and what arrived
+        | change                                  | column     | trained               | arriving                          | says                       |
+        | integers too small for the column       | page_views | int32: 3, 5, 8        | int64: 4, -3000000000             | values down to -3000000000 |
+        | integers too large for the column       | page_views | int32: 3, 5, 8        | int64: 4, 3000000000              | values up to 3000000000    |
+        | timestamps in a number column           | page_views | int64: 3, 5, 8        | zoned times: 2024-03-02 09:30 UTC | datetime (object)          |
+        | text where training had untyped numbers | page_views | untyped numbers: 3, 5 | text: 4, 6                        | expected integer (int64)   |
 
   @fixture.trained_model @dev
   Rule: inputs are matched by name, and the model receives exactly its inputs
@@ -81,6 +111,18 @@ Feature: Training and inference data stay consistent
       Then the new data is accepted with a warning
       And the schema report lists extra-column for "referrer"
       And the model receives the columns "device, session_duration, page_views"
+
+    Scenario: The outcome sent along with the inputs is reported as the target and dropped
+      Given new sessions with the columns "device, session_duration, page_views, outcome"
+      When the new sessions are checked against the trained model
+      Then the new data is accepted with a warning
+      And the schema report says "dropped: it is the model's target" about "outcome"
+
+    Scenario: A column sent three times is refused, counting its copies
+      Given new sessions with the columns "device, page_views, session_duration, page_views, page_views"
+      When the new sessions are checked against the trained model
+      Then the new data is refused
+      And the schema report says "3 columns" about "page_views"
 
     Scenario Outline: Sessions with <shape> are refused
       Given new sessions with the columns "<columns>"
@@ -104,16 +146,18 @@ Feature: Training and inference data stay consistent
 
     Scenario: Several problems in one batch are all reported together
       Given new sessions:
-        | device (text) | session_duration (text) | page_views (float64) |
-        | desktop       | 312.5                   | 4.5                  |
-        | smart-tv      | 280.0                   | null                 |
+        | event_timestamp (UTC times) | device (text) | session_duration (text) | page_views (float64) | referrer (text) |
+        | 2024-03-02 09:30            | desktop       | 312.5                   | 4.5                  | search          |
+        | 2024-03-02 10:00            | smart-tv      | 280.0                   | null                 | email           |
       When the new sessions are checked against the trained model
       Then the new data is refused with exactly these findings:
         | column           | rule              | severity | expected                       | actual                                 |
+        | event_timestamp  | timezone-mismatch | error    | datetime (naive)               | datetime (UTC)                         |
         | device           | unseen-category   | warning  | one of desktop, mobile, tablet | smart-tv                               |
         | session_duration | incompatible-type | error    | float (float64)                | string (object)                        |
         | page_views       | fractional-value  | error    | integer (int64)                | float (float64) with fractional values |
         | page_views       | unexpected-null   | error    | no missing values              | 1 of 2 rows missing                    |
+        | referrer         | extra-column      | warning  | not an input                   | string (object)                        |
 
   @fixture.trained_model @dev
   Rule: batch inference checks the data before it predicts

@@ -227,14 +227,22 @@ Feature: SQL templates cannot be injected
       Examples: a value smuggled into the SQL text
         | template                                                          | reason                                                                 |
         | SELECT '{{ label }}' AS label                                     | parameter 'label' is printed inside quotes                             |
+        | SELECT '{{ start_date }}' AS since, '{{ label }}' AS label        | parameter 'label' is printed inside quotes                             |
         | SELECT {{ label \| upper }} AS label                              | bind placeholder 'LABEL' that is not a parameter                       |
         | SELECT $1 AS label                                                | bind placeholder '1' that is not a parameter                           |
+        | SELECT $2 AS b, $1 AS a                                           | bind placeholder '1' that is not a parameter                           |
 
       Examples: column names that are not declared choices
         | template                                                          | reason                                                                 |
         | SELECT 1 AS x FROM sessions ORDER BY {{ label \| identifier }}    | parameter 'label' is used as a column or table name but is not an enum |
         | SELECT 1 AS x FROM sessions ORDER BY {{ 'device' \| identifier }} | only an enum parameter can be used as a column or table name           |
         | SELECT 1 AS x FROM sessions ORDER BY {{ device \| identifier }}   | 'device' is undefined                                                  |
+
+    @fixture.warehouse
+    Scenario: A template that branches on a choice runs the branch the chosen value selects
+      Given the session loader's template is "SELECT session_id FROM sessions{% if device == 'tablet' %} WHERE device = {{ device }}{% endif %}"
+      When the sessions are loaded with device set to "tablet"
+      Then exactly the matching sessions come back
 
   Rule: the rendered SQL must be exactly one query that only reads
 
@@ -258,16 +266,18 @@ Feature: SQL templates cannot be injected
         | SELECT * FROM sessions FOR UPDATE                                        | would lock rows                             |
 
       Examples: stacked queries
-        | template                                    | reason                              |
-        | SELECT * FROM sessions; DROP TABLE sessions | holds 2 statements (SELECT, DROP)   |
-        | SELECT 1; SELECT 2                          | holds 2 statements (SELECT, SELECT) |
-        | SELECT '; ' AS a; DELETE FROM sessions; --  | holds 2 statements (SELECT, DELETE) |
+        | template                                               | reason                              |
+        | SELECT * FROM sessions; DROP TABLE sessions            | holds 2 statements (SELECT, DROP)   |
+        | SELECT 1; SELECT 2                                     | holds 2 statements (SELECT, SELECT) |
+        | SELECT '; ' AS a; DELETE FROM sessions; --             | holds 2 statements (SELECT, DELETE) |
+        | SELECT 1; WITH gone AS (SELECT 1) DELETE FROM sessions | holds 2 statements (SELECT, DELETE) |
 
       Examples: reaching outside the warehouse
         | template                                             | reason                                                                       |
         | COPY sessions TO '/tmp/leak.csv'                     | would copy data to or from a file (COPY)                                     |
         | COPY (SELECT * FROM sessions) TO '/tmp/leak.parquet' | would copy data to or from a file (COPY)                                     |
         | SELECT * FROM read_csv('/etc/passwd')                | reads the file or URL '/etc/passwd' with read_csv()                          |
+        | SELECT * FROM read_csv('/etc/passwd', header = true) | reads the file or URL '/etc/passwd' with read_csv()                          |
         | SELECT * FROM read_parquet('s3://bucket/x.parquet')  | reads the file or URL 's3://bucket/x.parquet'                                |
         | SELECT * FROM glob('/home/*')                        | reads the file or URL '/home/*' with glob()                                  |
         | SELECT * FROM '/etc/passwd'                          | reads the file or URL '/etc/passwd' as a file name in FROM                   |
@@ -381,6 +391,13 @@ Feature: SQL templates cannot be injected
         | SELECT * FROM read_parquet('https://evil.example/x.parquet')     | not among the paths this recipe allows |
         | SELECT * FROM read_parquet({{ label }})                          | reads the file or URL 'all sessions'   |
         | SELECT * FROM read_parquet(concat('exports/', 'x.parquet'))      | whose path is computed                 |
+        | SELECT * FROM read_parquet(label) WHERE label = {{ label }}      | whose path is computed                 |
+
+    Scenario: A path that climbs out of its folder is refused even where a wildcard would match it
+      Given the recipe allows the session loader to read "*/*.parquet"
+      And the session loader's template is "SELECT * FROM read_parquet('../secrets.parquet')"
+      When the session query is prepared
+      Then the query is refused because "not among the paths this recipe allows"
 
     Scenario: A recipe may not allow a path that climbs out of its folder
       Given the example recipe with the extra field "model.loader.allowed_paths" set to ["exports/../../secrets/*"]

@@ -94,6 +94,7 @@ def step_new_data_verdict(context, verdict):
         expect_equal("problems reported", [], report["problems"])
     else:
         assert warnings, f"accepted without a warning: {report}"
+        expect_equal("warnings logged", len(warnings), len(context.logged_warnings))
         unlogged = [w for w in map(str, conformed.report.warnings)
                     if f"schema: {w}" not in context.logged_warnings]
         assert not unlogged, f"warnings not logged: {unlogged}\nlogged: {context.logged_warnings}"
@@ -112,6 +113,15 @@ def step_report_lists_for_column(context, finding, column):
         return
     expect_equal(f"rules broken by {column!r}", [finding], [p["rule"] for p in found])
     assert found[0]["expected"] and found[0]["actual"] and found[0]["message"], found[0]
+
+
+@then('the schema report says "{text}" about "{column}"')
+def step_report_says_about_column(context, text, column):
+    said = [f"expected {p['expected']}, got {p['actual']} ({p['rule']}): {p['message']}"
+            for p in context.schema_report["problems"] if p["column"] == column]
+    assert any(text in line for line in said), (
+        f"nothing the report says about {column!r} contains {text!r}; it says:\n  "
+        + ("\n  ".join(said) or "nothing"))
 
 
 @then("the schema report lists {finding:SchemaFinding} for the data as a whole")

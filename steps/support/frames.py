@@ -2,7 +2,9 @@
 
 A typed column is written ``kind: value, value`` (``int32: 4, 6``, ``UTC times: 2024-03-01 08:00``)
 and a table heading ``name (kind)``. Kinds: int32, int64, Int64 (integers that may be
-missing), float32, float64, bool, text, category, ``naive times`` and ``<time zone> times``.
+missing), float32, float64, bool, text, category, ``naive times`` and ``<time zone> times``;
+``untyped numbers`` are held as Python objects (as JSON readers leave them) and ``zoned
+times`` carry each its own zone (``2024-03-02 09:30 Europe/Paris``).
 ``null`` is a missing value; floats also take ``NaN``, ``inf`` and ``-inf``.
 """
 
@@ -15,7 +17,7 @@ import pandas as pd
 from mmp.synthetic import generate
 
 KINDS = ("int32", "int64", "Int64", "float32", "float64", "bool", "text", "category",
-         "naive times", "<time zone> times")
+         "naive times", "<time zone> times", "untyped numbers", "zoned times")
 _HEADING = re.compile(r"^(?P<name>[^(]+?)\s*\((?P<kind>[^)]+)\)$")
 
 
@@ -30,6 +32,12 @@ def new_sessions(names: list[str], rows: int = 3) -> pd.DataFrame:
 def typed_values(kind: str, cells: list[str]) -> pd.Series:
     """The cells as a column of ``kind``."""
     values: list[str | None] = [None if c == "null" else c for c in cells]
+    if kind == "zoned times":
+        pairs = [v.rsplit(" ", 1) for v in cells]
+        return pd.Series([pd.Timestamp(time, tz=zone) for time, zone in pairs], dtype=object)
+    if kind == "untyped numbers":
+        numbers = [v if v is None else float(v) if "." in v else int(v) for v in values]
+        return pd.Series(numbers, dtype=object)
     if kind.endswith(" times"):
         times = pd.to_datetime(values)
         zone = kind.removesuffix(" times")
@@ -51,7 +59,7 @@ def typed_values(kind: str, cells: list[str]) -> pd.Series:
 
 def typed_column(spec: str, name: str) -> pd.Series:
     """``"int32: 4, 6"`` as a column called ``name``."""
-    kind, sep, values = spec.partition(":")
+    kind, sep, values = spec.partition(": ")  # a zone such as UTC+05:30 holds a colon
     assert sep, f"write typed values as 'kind: value, value', not {spec!r}"
     return typed_values(kind.strip(), [v.strip() for v in values.split(",")]).rename(name)
 
