@@ -187,7 +187,7 @@ Feature: Point-in-time correct features
         | 2024-03-01 10:59:59 Europe/Paris     | 3      |
         | 2024-03-01 04:59:59 America/New_York | 3      |
 
-  Rule: a session without a time or a user is refused, naming the row
+  Rule: sessions that cannot be joined are refused, naming the row or the column
 
     Scenario Outline: A session with no <missing> is refused
       Given these sessions:
@@ -208,6 +208,20 @@ Feature: Point-in-time correct features
         | 2024-03-04 12:00:00 |
       When the sessions are enriched with "activity:visits"
       Then the enrichment is refused because "the rows have no column 'user', the join key of feature view 'activity'"
+
+    Scenario: A session whose time is not a time is refused
+      Given these sessions:
+        | user | time         |
+        | Ada  | next Tuesday |
+      When the sessions are enriched with "activity:visits"
+      Then the enrichment is refused because "column 'event_timestamp' does not hold times"
+
+    Scenario: Sessions that already hold a column named like the feature are refused
+      Given these sessions:
+        | user | time                | visits |
+        | Ada  | 2024-03-04 12:00:00 | 9      |
+      When the sessions are enriched with "activity:visits"
+      Then the enrichment is refused because "feature 'visits' of view 'activity' would overwrite a column of the same name"
 
   Rule: a training set can be rebuilt exactly as it was known at a cutoff
 

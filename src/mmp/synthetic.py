@@ -15,6 +15,8 @@ DEFAULT_START = dt.datetime(2024, 1, 1)
 DEVICES = ("desktop", "mobile", "tablet")
 _DEVICE_EFFECT = {"desktop": 0.35, "mobile": -0.25, "tablet": 0.0}
 POSITIVE_RATE = 0.30
+#: Sessions end before this (pandas' nanosecond times reach 2262).
+LATEST = pd.Timestamp("2200-01-01")
 
 
 def generate(
@@ -31,6 +33,9 @@ def generate(
         raise ValueError("generate at least 10 sessions")
     if per_hour < 1 or (users is not None and users < 1):
         raise ValueError("per_hour and users must be at least 1")
+    if pd.Timestamp(start) + pd.Timedelta(days=rows / per_hour / 24) > LATEST:
+        raise ValueError(f"{rows} sessions at {per_hour} an hour would end after {LATEST:%Y}: "
+                         "generate more sessions an hour")
     rng = np.random.default_rng(seed)
     n_users = users or max(5, rows // 10)
     n_products = min(200, max(3, rows // 50))

@@ -52,13 +52,16 @@ def parse_time(text: str) -> pd.Timestamp | None:
 
 
 def table_frame(table) -> pd.DataFrame:
-    """A Gherkin table as a typed frame: users as text, times as timestamps, the rest as
-    numbers; a blank cell is a missing value."""
+    """A Gherkin table as a typed frame: users as text, times as timestamps (a time column
+    holding something else stays text, as written), the rest as numbers; a blank cell is a
+    missing value."""
     columns = {}
     for heading in table.headings:
         name = COLUMNS.get(heading, heading)
         cells = [row[heading].strip() for row in table]
-        if name in TIMES:
+        if name in TIMES and not all(not c or re.fullmatch(TIME_PATTERN, c) for c in cells):
+            columns[name] = pd.Series(cells, dtype=object)  # as written: not all are times
+        elif name in TIMES:
             columns[name] = pd.Series([parse_time(c) for c in cells], dtype=object)
             columns[name] = _one_dtype(columns[name])
         elif name == "user":
