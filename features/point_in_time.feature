@@ -209,6 +209,14 @@ Feature: Point-in-time correct features
       When the sessions are enriched with "activity:visits"
       Then the enrichment is refused because "the rows have no column 'user', the join key of feature view 'activity'"
 
+    Scenario: Of several sessions without a time, the first is named
+      Given these sessions:
+        | user | time |
+        | Ada  |      |
+        | Bob  |      |
+      When the sessions are enriched with "activity:visits"
+      Then the enrichment is refused because "spine row 1 (user=Ada) has no 'event_timestamp'"
+
     Scenario: A session whose time is not a time is refused
       Given these sessions:
         | user | time         |
@@ -279,6 +287,7 @@ Feature: Point-in-time correct features
       And these sessions:
         | user | time                |
         | Ada  | 2024-03-01 09:00:00 |
+        | Ada  | 2024-03-01 08:00:00 |
       And a retrieval backend that ignores time and returns each user's latest value
       When the sessions are enriched with "activity:visits"
       Then the enrichment is refused because "spine row 1 (user=Ada, time 2024-03-01 09:00:00) got a feature value from after the row's time"
