@@ -137,6 +137,24 @@ Feature: Point-in-time correct features
         | Zed  | 2024-03-02 09:00:00 |        |
       And the sessions and the recorded values are unchanged
 
+  Rule: sessions gain exactly the features asked for, as decimal numbers
+
+    Scenario: Values recorded beside the requested feature are not joined, and counts arrive as decimals
+      Given these "activity" values were recorded:
+        | user | event time          | visits | purchases |
+        | Ada  | 2024-03-01 09:00:00 | 3      | 1         |
+        | Bob  | 2024-03-01 09:00:00 | 4      | 0         |
+      And these sessions:
+        | user | time                |
+        | Ada  | 2024-03-02 09:00:00 |
+        | Bob  | 2024-03-02 09:00:00 |
+      When the sessions are enriched with "activity:visits" in memory
+      Then the sessions gained only "visits", holding decimal numbers
+      And the enriched sessions are:
+        | user | visits |
+        | Ada  | 3      |
+        | Bob  | 4      |
+
   Rule: each feature view keeps its own ttl
 
     Scenario: A session sees a week-old visit count but not a two-day-old purchase total

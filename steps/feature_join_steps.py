@@ -124,6 +124,16 @@ def step_enriched_sessions_are(context):
         problems) + f"\nall rows:\n{actual.to_string()}"
 
 
+@then('the sessions gained only "{feature}", holding decimal numbers')
+def step_gained_only(context, feature):
+    actual = require_success(context)
+    gained = [c for c in actual.columns if c not in lab_of(context).sessions.columns]
+    assert gained == [feature], f"the sessions gained {gained}, not only {feature!r}"
+    assert actual[feature].dtype.kind == "f", (
+        f"{feature!r} holds {actual[feature].dtype}, not decimal numbers: a session without "
+        "a value later would change its type")
+
+
 @then('the enrichment is refused because "{reason}"')
 def step_enrichment_refused(context, reason):
     require_refusal(context, reason)
