@@ -105,23 +105,18 @@ def run_contender(name: str, workspace: Path, run_id: str, window: dict[str, str
 
 def score_whole_frame(config, run_id: str, window: dict[str, str], out: Path) -> int:
     """The peer: every row loaded and joined at once, one ``predict`` call, one write."""
-    import pandas as pd
-
     from mmp.artifact import registry
-    from mmp.artifact.pyfunc import score
     from mmp.artifact.store import ModelStore
-    from mmp.pipelines.batch import write_parquet_atomically
+    from mmp.pipelines.batch import score_chunk, write_parquet_atomically
     from mmp.pipelines.rows import model_rows
-    from mmp.schema import conform_frame
 
     model = registry.load(ModelStore(config), run_id)
     meta = model.metadata
     frame = model_rows(config, meta.recipe, meta.template_text, meta.template_name, window,
                        with_target=False, feature_refs=meta.feature_refs,
                        ttl_seconds=meta.feature_ttl_seconds).frame
-    scored = score(model.pipeline, meta, conform_frame(meta.training_schema, frame).frame)
-    keys = frame[meta.data_interface.key_columns].reset_index(drop=True)
-    write_parquet_atomically(pd.concat([keys, scored.reset_index(drop=True)], axis=1), out)
+    write_parquet_atomically(score_chunk(model, meta, frame, first=0, total=len(frame),
+                                         path=out), out)
     return len(frame)
 
 

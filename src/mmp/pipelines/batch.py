@@ -30,6 +30,7 @@ from mmp.errors import DataError, SchemaDriftError
 from mmp.pipelines.rows import model_row_chunks
 from mmp.schema import conform_frame
 from mmp.settings.config import EnvConfig
+from mmp.sql.template import quote_identifier
 
 Progress = Callable[[str], None]
 
@@ -78,7 +79,7 @@ def batch_inference(config: EnvConfig, model_uri: str, supplied: Mapping[str, An
 
 def count_distinct(path: Path, columns: Sequence[str]) -> int:
     """How many distinct combinations of ``columns`` a parquet file holds (out of core)."""
-    names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    names = ", ".join(quote_identifier(c, "duckdb") for c in columns)
     with duckdb.connect() as con:
         return con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {names} "
                            "FROM read_parquet(?))", [str(path)]).fetchone()[0]

@@ -47,14 +47,13 @@ class PostgresWarehouse(Warehouse):
 
     def fetch(self, query: Query) -> pd.DataFrame:
         with self._read_only() as con, self._failures(), con.cursor() as cur:
-            cur.execute(_escape_percent(query.sql, query.params), query.params)
-            columns = [d.name for d in cur.description or []]
-            rows = cur.fetchall()
+            _execute(cur, query.sql, query.params)
+            rows, columns = cur.fetchall(), _columns(cur)
         return typed_frame(rows, columns)
 
     def count(self, query: Query) -> int:
         with self._read_only() as con, self._failures(), con.cursor() as cur:
-            cur.execute(_escape_percent(count_sql(query.sql), query.params), query.params)
+            _execute(cur, count_sql(query.sql), query.params)
             return int(cur.fetchone()[0])
 
     @contextlib.contextmanager
@@ -62,14 +61,14 @@ class PostgresWarehouse(Warehouse):
         """A server-side cursor: PostgreSQL keeps the result and sends ``rows`` at a time."""
         with self._read_only() as con, con.cursor(name="mmp_rows") as cur:
             with self._failures():
-                cur.execute(_escape_percent(query.sql, query.params), query.params)
-            yield self._frames(cur, rows)
+                _execute(cur, query.sql, query.params)
+            yield self._frames(cur, rows, _columns(cur))
 
-    def _frames(self, cur: psycopg.ServerCursor, rows: int) -> Iterator[pd.DataFrame]:
+    def _frames(self, cur: psycopg.ServerCursor, rows: int,
+                columns: list[str]) -> Iterator[pd.DataFrame]:
         while True:
             with self._failures():
                 batch = cur.fetchmany(rows)
-                columns = [d.name for d in cur.description or []]
             if not batch:
                 return
             yield typed_frame(batch, columns)
@@ -92,6 +91,16 @@ class PostgresWarehouse(Warehouse):
                     for row in frame.astype(object).where(frame.notna(), None).itertuples(
                             index=False, name=None):
                         copy.write_row(row)
+
+
+def _execute(cur: psycopg.Cursor | psycopg.ServerCursor, sql_text: str,
+             params: Mapping[str, object]) -> None:
+    """Run ``sql_text`` with its bind variables (a literal ``%`` kept as it is written)."""
+    cur.execute(_escape_percent(sql_text, params), params)
+
+
+def _columns(cur: psycopg.Cursor | psycopg.ServerCursor) -> list[str]:
+    return [d.name for d in cur.description or []]
 
 
 def _escape_percent(sql_text: str, params: Mapping[str, object]) -> str:
