@@ -3,6 +3,8 @@ Feature: The product owner's latency budgets
   The plan's budgets, each at the size it holds for. Every scenario reports the number it
   measured (a median over repeated runs, or a percentile over many requests); the
   ambitious targets and the comparisons with peers live in benchmarks/ (make bench).
+  The budget of the whole acceptance suite (under 5 minutes, every pass) is judged on the
+  run it is part of: `make test` reports each pass's time and fails a suite over budget.
 
   Rule: the complete pipeline fits in a minute on the embedded default
 
@@ -41,10 +43,3 @@ Feature: The product owner's latency budgets
       Given 1000000 sessions and 5000000 feature rows over 100000 users and 366 days
       When both joins run 3 times on the same rows
       Then the point-in-time join's median is at most 1.2 times the plain join's median
-
-  @slow
-  Rule: the whole acceptance suite runs in under 5 minutes
-
-    Scenario: The functional scenarios on the embedded default finish in under 5 minutes
-      When the functional scenarios run on the embedded default
-      Then they all pass in under 5 minutes

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -23,7 +20,7 @@ from mmp.settings import load_settings
 from mmp.synthetic import generate
 from serving.settings import ServingSettings
 from steps.support.api import live_api
-from steps.support.fixtures import CACHED_MODEL_ROWS, EXAMPLE_RECIPE, PROJECT_ROOT
+from steps.support.fixtures import CACHED_MODEL_ROWS, EXAMPLE_RECIPE
 
 SESSION = {"user_id": 1, "product_id": 2, "device": "desktop", "session_duration": 300.0,
            "page_views": 5}
@@ -157,22 +154,3 @@ def step_both_joins(context, times):
 def step_join_ratio(context, limit):
     name, value, _ = context.measured
     assert value <= limit, f"{name}: ratio {value:.2f}; the budget is {limit}"
-
-
-@when("the functional scenarios run on the embedded default")
-def step_run_functional_suite(context):
-    started = time.perf_counter()
-    context.suite = subprocess.run(
-        [sys.executable, "-m", "behave", "--tags=not @perf and not @slow and not @wip",
-         "-f", "null", "--no-junit", "--no-summary", "-D", "env=local"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=1800,
-        env={**os.environ, "MMP_SUITE_TALLY": "off"})
-    _report(context, "functional suite duration", time.perf_counter() - started, "s")
-
-
-@then("they all pass in under {minutes:d} minutes")
-def step_suite_passed_in_time(context, minutes):
-    suite = context.suite
-    assert suite.returncode == 0, f"the functional suite failed:\n{suite.stdout[-3000:]}"
-    name, value, _ = context.measured
-    assert value < minutes * 60, f"{name} is {value:.0f} s; the budget is {minutes * 60} s"

@@ -21,6 +21,7 @@ from mlflow.tracking import MlflowClient
 import mmp
 from mmp.artifact.metadata import ArtifactMetadata, parse_metadata
 from mmp.artifact.pyfunc import score
+from mmp.artifact.sqlite_store import create_store
 from mmp.errors import ArtifactError, ServiceUnavailableError
 from mmp.locking import file_lock
 from mmp.services import probe_http, tracking_health_url
@@ -72,6 +73,7 @@ class ModelStore:
             # Opening a fresh store creates its tables: one process at a time, or two
             # trainings started together both run the migrations and one fails.
             with file_lock(database.with_name(f"{database.name}.lock")):
+                create_store(database)  # a copy of a migrated template, not migrations
                 self.client = MlflowClient(tracking_uri=self.uri)
         else:
             self.client = MlflowClient(tracking_uri=self.uri)
