@@ -125,21 +125,34 @@ def validate_schema(
     """
     from rich.markup import escape
 
-    from mmp.artifact import registry
-    from mmp.artifact.store import ModelStore
     from mmp.errors import DataError, SchemaDriftError
     from mmp.schema import validate_frame
-    from mmp.settings import load_config
 
     if data.suffix.lower() not in (".parquet", ".csv") or not data.is_file():
         what = "is not a parquet or CSV file" if data.is_file() else "does not exist"
         raise DataError(f"{data} {what}", hint="pass --data a .parquet or .csv file of rows")
-    schema = registry.read_metadata(ModelStore(load_config()), model_uri)[1].training_schema
+    schema = _training_schema(model_uri)
     report = validate_frame(schema, _read_data_file(data, schema))
     typer.echo(report.to_json())
     if not report.valid:
         console.print(f"[bold red]schema drift:[/bold red] {escape(str(report))}")
         raise typer.Exit(SchemaDriftError.exit_code)
+
+
+def _training_schema(model_uri: str) -> TrainingSchema:
+    """The model's training schema; from the local store's files when it can be (no MLflow
+    import, see mmp.artifact.local_runs), else through MLflow."""
+    from mmp.artifact.local_runs import local_metadata
+    from mmp.settings import load_config
+
+    config = load_config()
+    metadata = local_metadata(config.tracking_uri, model_uri)
+    if metadata is None:
+        from mmp.artifact import registry
+        from mmp.artifact.store import ModelStore
+
+        metadata = registry.read_metadata(ModelStore(config), model_uri)[1]
+    return metadata.training_schema
 
 
 def _read_data_file(path: Path, schema: TrainingSchema) -> pd.DataFrame:
