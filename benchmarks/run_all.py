@@ -28,6 +28,7 @@ SCRIPTS = {
     "pit_join.py": ["--rows", "100000", "--feature-rows", "500000", "--repeats", "1"],
     "serving.py": ["--requests", "100"],
     "batch_memory.py": ["--rows", "1500000"],
+    "startup.py": ["--repeats", "2"],
 }
 PACKAGES = ("duckdb", "feast", "mlflow", "pandas", "numpy", "scikit-learn", "sqlglot",
             "fastapi", "pydantic")
@@ -101,6 +102,19 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
         out.append((f"batch inference memory, {growth['from']} -> {growth['to']} rows",
                     f"peak x{growth['ratio']} (chunks of {data['chunk_rows']:,})", "",
                     "bounded" if growth["bounded"] else f"NOT bounded (limit x{growth['limit']})"))
+        return out
+    if name == "startup":
+        out = []
+        for command, result in data["results"].items():
+            target = result.get("target_seconds")
+            met = "" if target is None else (
+                f"; target {target} s {'met' if result['mmp_seconds'] <= target else 'MISSED'}")
+            workload = ("start-up: a fresh workspace's MLflow store" if command.startswith(
+                "fresh") else f"start-up: `mmp {command}`, cold process, median of "
+                f"{data['repeats']}")
+            out.append((workload, f"{result['mmp_seconds']:.2f} s{met}",
+                        f"floor {result['floor_seconds']:.2f} s ({result['floor']})",
+                        f"{result['ratio']}x the floor"))
         return out
     return []
 

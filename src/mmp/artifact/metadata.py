@@ -7,14 +7,16 @@ import hashlib
 import importlib.metadata
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mmp.errors import ArtifactError
 from mmp.schema import TrainingSchema
 from mmp.settings.recipe import DataInterface, Recipe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Packages whose exact versions the model needs at load time.
 RUNTIME_PACKAGES = ("mlflow", "scikit-learn", "pandas", "numpy", "pyarrow", "cloudpickle",
@@ -88,6 +90,8 @@ def parse_metadata(text: str, run_id: str) -> ArtifactMetadata:
 
 def fingerprint(frame: pd.DataFrame, timestamp_column: str | None) -> Fingerprint:
     """Hash the frame's content (order-sensitive) with its row count and time range."""
+    import pandas as pd
+
     digest = hashlib.sha256()
     digest.update("\x1f".join(map(str, frame.columns)).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())

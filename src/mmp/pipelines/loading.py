@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mmp.errors import DataError
 from mmp.settings.recipe import DataInterface, Loader
 from mmp.sql.params import declared_params, resolve_params
 from mmp.sql.template import Query, render_query
-from mmp.sql.warehouse import Warehouse
+
+if TYPE_CHECKING:  # pandas and DuckDB load with the first query, not with render-sql
+    import pandas as pd
+
+    from mmp.sql.warehouse import Warehouse
 
 
 def build_query(loader: Loader | None, template_text: str, supplied: Mapping[str, Any], *,
