@@ -61,6 +61,22 @@ def commands(run_id: str, data: Path) -> dict[str, tuple[list[str], list[str]]]:
     }
 
 
+#: Libraries too heavy to load by accident; which ones each command loaded is recorded.
+HEAVY = ("feast", "mlflow", "sklearn", "matplotlib")
+#: Commands that never touch the Feast registry, so must never import Feast.
+WITHOUT_FEAST = ("--help", "render-sql", "validate-schema", "inspect", "train",
+                 "batch-inference")
+
+
+def heavy_imports(command: list[str], environ: dict[str, str], cwd: Path) -> list[str]:
+    """The heavy libraries ``command`` imports (``python -X importtime``)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *command], env=environ,
+                          cwd=cwd, capture_output=True, text=True, check=True)
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+              if line.startswith("import time:")}
+    return [name for name in HEAVY if name in loaded]
+
+
 def wall(command: list[str], environ: dict[str, str], cwd: Path) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, env=environ, cwd=cwd, capture_output=True, text=True)
@@ -119,10 +135,13 @@ def main() -> None:
                 mine.append(wall(command, environ, ROOT))
                 floors.append(wall(bare, environ, ROOT))
             m, f = statistics.median(mine), statistics.median(floors)
-            results[name] = {"mmp_seconds": round(m, 3), "floor_seconds": round(f, 3),
+            imported = heavy_imports(command, environ, ROOT)
+            results[name] = {"imports": imported, "mmp_seconds": round(m, 3),
+                             "floor_seconds": round(f, 3),
                              "ratio": round(m / f, 2), "target_seconds": TARGETS.get(name),
                              "floor": bare[-1]}
-            print(f"{name:18} {m:7.2f} s  floor {f:6.2f} s  x{m / f:5.2f}"
+            print(f"{name:18} {m:7.2f} s  floor {f:6.2f} s  x{m / f:5.2f}  "
+                  f"[{', '.join(imported) or 'no heavy library'}]"
                   + (f"  target {TARGETS[name]} s" if name in TARGETS else ""), flush=True)
     store = fresh_store_seconds(options.repeats)
     results["fresh MLflow store"] = {
@@ -138,6 +157,9 @@ def main() -> None:
         {"repeats": options.repeats, "results": results, "targets_missed": missed},
         indent=2) + "\n")
     print("targets missed: " + (", ".join(missed) or "none"))
+    leaks = [n for n in WITHOUT_FEAST if "feast" in results[n]["imports"]]
+    if leaks:
+        raise SystemExit(f"these commands imported Feast without needing it: {leaks}")
 
 
 if __name__ == "__main__":
