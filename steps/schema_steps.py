@@ -35,6 +35,14 @@ def _names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
+def _typed(spec: str, name: str) -> pd.Series:
+    """A typed column; ``string: a, b`` is pandas' own text dtype."""
+    if spec.startswith("string: "):
+        cells = [v.strip() for v in spec.removeprefix("string: ").split(",")]
+        return pd.Series([None if c == "null" else c for c in cells], dtype="string", name=name)
+    return typed_column(spec, name)
+
+
 def _check(context, schema, frame: pd.DataFrame) -> None:
     """Conform ``frame``; keep the outcome, the report and what was logged as warnings."""
     context.schema, recorder = schema, BufferingHandler(capacity=100)
@@ -51,13 +59,13 @@ def _check(context, schema, frame: pd.DataFrame) -> None:
 
 @given('a model trained on "{column}" values {values}')
 def step_model_trained_on_values(context, column, values):
-    context.schema = capture_schema(typed_column(values, column).to_frame(),
+    context.schema = capture_schema(_typed(values, column).to_frame(),
                                     {column: "feature"})
 
 
 @when('new data arrives with "{column}" values {values}')
 def step_new_data_arrives(context, column, values):
-    _check(context, context.schema, typed_column(values, column).to_frame())
+    _check(context, context.schema, _typed(values, column).to_frame())
 
 
 @given('new sessions with the columns "{columns}"')
@@ -155,7 +163,7 @@ def step_training_schema_records(context):
         if c.categories:
             kind += ": " + ", ".join(c.categories)
         if kind == "datetime":
-            kind += f" ({c.timezone or 'naive'})"
+            kind += f" ({c.timezone or 'UTC'})"
         actual.append({"column": c.name, "role": c.role, "type": kind,
                        "missing values": "seen" if c.nullable else "never"})
     expect_equal("training schema", expected, actual)

@@ -53,6 +53,9 @@ class ColumnSchema(BaseModel):
     nullable: bool
     infinite: bool
     categories: list[str] | None = None
+    #: The zone of a datetime column's instants: naive timestamps are UTC (docs/schema.md),
+    #: so only schemas written before mmp recorded that hold None here. ``dtype`` says
+    #: whether the column was zone-aware.
     timezone: str | None = None
 
     @property
@@ -72,10 +75,11 @@ class ColumnSchema(BaseModel):
             return "float32" if dtype == "float32" else "float64"
         if kind == "boolean":
             return "object" if self.nullable else "bool"
-        if kind == "datetime":
-            unit = self.dtype[len("datetime64["):].split(",")[0].rstrip("]") \
-                if self.dtype.startswith("datetime64[") else "ns"
-            return f"datetime64[{unit}, {self.timezone}]" if self.timezone \
+        if kind == "datetime":  # training's unit, and its zone only if it was zone-aware
+            unit, _, zone = self.dtype.removeprefix("datetime64[").rstrip("]").partition(",")
+            if not self.dtype.startswith("datetime64["):
+                unit, zone = "ns", ""
+            return f"datetime64[{unit}, {self.timezone or 'UTC'}]" if zone.strip() \
                 else f"datetime64[{unit}]"
         return "object"
 
@@ -162,9 +166,9 @@ def capture_schema(frame: pd.DataFrame, roles: dict[str, Role]) -> TrainingSchem
         categories = timezone = None
         if kind == "categorical":
             categories = sorted(str(v) for v in series.dropna().unique())
-        if kind == "datetime":
+        if kind == "datetime":  # naive means UTC: the zone is recorded either way
             tz = getattr(series.dtype, "tz", None)
-            timezone = str(tz) if tz is not None else None
+            timezone = str(tz) if tz is not None else "UTC"
         infinite = False
         if kind == "float":
             infinite = bool(np.isinf(series.to_numpy(dtype="float64", na_value=np.nan)).any())

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 Severity = Literal["error", "warning"]
 Rule = Literal[
     "empty-frame", "duplicate-column", "missing-column", "extra-column",
-    "incompatible-type", "fractional-value", "out-of-range", "timezone-mismatch",
+    "incompatible-type", "fractional-value", "out-of-range", "timezone-converted",
     "unexpected-null", "non-finite", "unseen-category",
 ]
 #: The value kinds each logical type accepts (see the matrix in docs/schema.md).
@@ -179,29 +179,25 @@ def _check_column(column: ColumnSchema,
             return [], _cast(series, column.model_dtype)
         return _check_categories(column, series, inside)
     kind = value_kind(series)
+    if kind not in _ACCEPTS[column.logical_type] and series.isna().all():
+        kind = "null"  # nothing but missing values (NaN, NaT): no type to judge
     if kind != "null" and kind not in _ACCEPTS[column.logical_type]:
         return [_problem(column.name, "incompatible-type", _expected(column),
                          _actual(series, kind), _never_converted(column, kind))], None
     if ptypes.is_object_dtype(series.dtype) and kind in ("integer", "float"):
         series = pd.to_numeric(series)
-    elif ptypes.is_object_dtype(series.dtype) and kind == "datetime":
-        try:
-            series = pd.to_datetime(series)
-        except (ValueError, TypeError):
-            return [_problem(column.name, "timezone-mismatch", _expected(column),
-                             "datetime (mixed time zones)",
-                             "send every timestamp in one time zone")], None
     problems = _check_values(column, series, kind)
     if any(p.severity == "error" for p in problems):
         return problems, None
+    if column.logical_type == "datetime" and kind == "datetime":
+        converted, warning = _conform_times(column, series)
+        return [*problems, *warning], converted
     return problems, _cast(series, column.model_dtype)
 
 
 def _check_values(column: ColumnSchema, series: pd.Series, kind: str) -> list[SchemaProblem]:
     """Rules about the values of a column whose kind is compatible."""
     problems = []
-    if column.logical_type == "datetime" and kind == "datetime":
-        problems.extend(_check_zone(column, series))
     if kind in ("integer", "float"):
         numbers, missing, infinite = _numbers(series)
         if infinite and not column.infinite:
@@ -220,19 +216,40 @@ def _check_values(column: ColumnSchema, series: pd.Series, kind: str) -> list[Sc
     return problems
 
 
-def _check_zone(column: ColumnSchema, series: pd.Series) -> list[SchemaProblem]:
-    """Timestamps keep training's time zone: aware and naive never mix, zones never change."""
+def _conform_times(column: ColumnSchema,
+                   series: pd.Series) -> tuple[pd.Series, list[SchemaProblem]]:
+    """Timestamps as the model saw them in training, and a warning if their zone changed.
+
+    Naive means UTC (as everywhere in mmp): naive and UTC timestamps are one zone written
+    two ways and pass silently. Timestamps in another zone are the same instants, converted
+    to training's zone with a ``timezone-converted`` warning.
+    """
+    mixed = ptypes.is_object_dtype(series.dtype)
+    if mixed:  # Python datetimes: one zone becomes a dtype; several are read as UTC
+        try:
+            series = pd.to_datetime(series)
+        except (ValueError, TypeError):
+            series = pd.to_datetime(series, utc=True)
+        else:
+            mixed = False
     zone = getattr(series.dtype, "tz", None)
-    if _zone(zone) == _zone(column.timezone):
-        return []
-    if column.timezone and zone is not None:
-        todo = f"convert the timestamps to {column.timezone}"
-    elif column.timezone:
-        todo = f"send timezone-aware timestamps in {column.timezone}"
+    trained = _zone(column.timezone) or "UTC"
+    arriving = _zone(zone) or "UTC"
+    problems = []
+    if mixed or arriving != trained:
+        what = "several time zones" if mixed else arriving
+        problems.append(_problem(
+            column.name, "timezone-converted", _expected(column), f"datetime ({what})",
+            f"converted to {column.timezone or 'UTC'}: the same instants, but check the "
+            f"source, which now writes {what} where training had {trained}", "warning",
+            rows=len(series)))
+    utc = series.dt.tz_localize("UTC") if zone is None else series.dt.tz_convert("UTC")
+    target = column.model_dtype
+    if "," in target:
+        converted = utc.dt.tz_convert(column.timezone or "UTC")
     else:
-        todo = "send naive timestamps (UTC), as training had"
-    return [_problem(column.name, "timezone-mismatch", _expected(column),
-                     _actual(series, "datetime"), todo)]
+        converted = utc.dt.tz_localize(None)
+    return _cast(converted, target), problems
 
 
 def _check_categories(column: ColumnSchema, series: pd.Series,
@@ -307,7 +324,11 @@ def _numbers(series: pd.Series) -> tuple[np.ndarray, int, int]:
 
 
 def _cast(series: pd.Series, dtype: str) -> pd.Series:
-    return series if series.dtype == dtype else series.astype(dtype)
+    if series.dtype == dtype:
+        return series
+    if isinstance(series.dtype, pd.StringDtype):  # pd.NA is not a missing value to NumPy
+        return series.astype(object).where(series.notna(), None)
+    return series.astype(dtype)
 
 
 def _is_text(dtype: object) -> bool:
@@ -328,7 +349,7 @@ def _zone(tz: object) -> str | None:
 
 def _expected(column: ColumnSchema) -> str:
     if column.logical_type == "datetime":
-        return f"datetime ({column.timezone or 'naive'})"
+        return f"datetime ({column.timezone or 'UTC'})"
     if column.logical_type in ("integer", "float"):
         dtype = column.model_dtype if column.dtype == "object" else column.dtype
         return f"{column.logical_type} ({dtype})"
@@ -338,7 +359,8 @@ def _expected(column: ColumnSchema) -> str:
 def _actual(series: pd.Series, kind: str | None = None) -> str:
     kind = kind or value_kind(series)
     if kind == "datetime" and ptypes.is_datetime64_any_dtype(series.dtype):
-        return f"datetime ({_zone(getattr(series.dtype, 'tz', None)) or 'naive'})"
+        zone = _zone(getattr(series.dtype, "tz", None))
+        return f"datetime ({zone})" if zone else "datetime (naive, read as UTC)"
     return f"{kind} ({series.dtype})"
 
 
