@@ -179,6 +179,25 @@ Feature: Training and inference data stay consistent
       Then batch inference is refused because "page_views" breaks the rule incompatible-type
       And no predictions are written
 
+  Rule: naive timestamps mean UTC, so what the warehouse sends today is what the model saw
+
+    Scenario: Sessions the warehouse times in UTC pass the audit of the model trained on them
+      Given a model trained on sessions from 2024-01-01 to 2024-01-15 that the warehouse records in UTC
+      And a parquet file of those sessions as the warehouse holds them
+      When the auditor checks the file against the trained model
+      Then the audit exits with code 0
+      And the schema report lists nothing for "event_timestamp"
+
+    Scenario: A model that learns from when each session started, in UTC, scores a later window
+      Given a model trained on sessions from 2024-01-01 to 2024-01-15 that learns from when each session started, recorded in UTC
+      When the data scientist scores sessions from 2024-01-15 to 2024-01-20 with the trained model
+      Then every session of that window has a prediction and a probability
+
+    Scenario: MLflow describes a start time recorded in UTC as a plain timestamp
+      Given a model trained on sessions from 2024-01-01 to 2024-01-15 that learns from when each session started, recorded in UTC
+      When MLflow reads the trained model's signature
+      Then MLflow lists the inputs "started_at: datetime, device: string, session_duration: double, page_views: long"
+
   @fixture.trained_model @dev
   Rule: anyone can audit a data file against a trained model from the command line
 

@@ -16,12 +16,13 @@ from parse_type import TypeBuilder
 
 from mmp.artifact.store import ModelStore
 from mmp.errors import SchemaDriftError
+from mmp.pipelines.train import train
 from mmp.schema import capture_schema, conform_frame
 from mmp.schema.validate import Rule
-from mmp.settings import load_config
+from mmp.settings import load_config, load_settings
 from mmp.sql.warehouse import open_warehouse
 from mmp.synthetic import generate
-from steps.support.fixtures import CACHED_MODEL_ROWS, PROJECT_ROOT, TrainedModel
+from steps.support.fixtures import CACHED_MODEL_ROWS, EXAMPLE_RECIPE, PROJECT_ROOT, TrainedModel
 from steps.support.frames import new_sessions, typed_column, typed_frame
 from steps.support.outcomes import attempt, expect_equal, require_refusal, require_success
 from steps.support.tables import require_table
@@ -205,3 +206,46 @@ def step_batch_refused(context, column, rule):
 def step_no_predictions_written(context):
     written = sorted(map(str, context.workspace.rglob("*.parquet")))
     expect_equal("prediction files written", [], written)
+
+
+def _train_on_utc_warehouse(context, start: str, end: str, recipe) -> None:
+    """Seed the scenario's warehouse with sessions timed in UTC (TIMESTAMP WITH TIME
+    ZONE), then train ``recipe`` on the window."""
+    tables = generate(CACHED_MODEL_ROWS, seed=context.config_env.test_mode.seed)
+    sessions = tables["sessions"]
+    tables["sessions"] = sessions.assign(
+        event_timestamp=sessions["event_timestamp"].dt.tz_localize("UTC"))
+    open_warehouse(context.config_env).replace_tables(tables)
+    context.window = (pd.Timestamp(start), pd.Timestamp(end))
+    settings = load_settings(recipe, config=context.config_env)
+    window = {"start_date": start, "end_date": end}
+    context.model = TrainedModel(context.config_env, train(settings, window))
+    context.utc_sessions = tables["sessions"]
+
+
+@given("a model trained on sessions from {start} to {end} that the warehouse records in UTC")
+def step_model_trained_on_utc_sessions(context, start, end):
+    _train_on_utc_warehouse(context, start, end, EXAMPLE_RECIPE)
+
+
+@given("a model trained on sessions from {start} to {end} that learns from when each "
+       "session started, recorded in UTC")
+def step_model_learns_from_start_time(context, start, end):
+    template = (PROJECT_ROOT / "recipes" / "sql" / "sessions.sql.j2").read_text("utf-8")
+    sql = context.workspace / "sql" / "started.sql.j2"
+    sql.parent.mkdir(parents=True, exist_ok=True)
+    sql.write_text(template.replace("    event_timestamp,\n", "    event_timestamp,\n"
+                                    "    event_timestamp AS started_at,\n"), "utf-8")
+    recipe = context.workspace / "started.yaml"
+    recipe.write_text(EXAMPLE_RECIPE.read_text("utf-8").replace(
+        "sql/sessions.sql.j2", "sql/started.sql.j2"), "utf-8")
+    _train_on_utc_warehouse(context, start, end, recipe)
+
+
+@given("a parquet file of those sessions as the warehouse holds them")
+def step_parquet_of_utc_sessions(context):
+    sessions, (start, end) = context.utc_sessions, context.window
+    window = sessions[(sessions.event_timestamp >= start.tz_localize("UTC"))
+                      & (sessions.event_timestamp < end.tz_localize("UTC"))]
+    context.data_file = context.workspace / "sessions.parquet"
+    window.drop(columns=["outcome"]).to_parquet(context.data_file, index=False)

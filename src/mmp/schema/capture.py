@@ -112,6 +112,15 @@ class TrainingSchema(BaseModel):
 
         return Schema([ColSpec(c.mlflow_type, c.name) for c in self.inputs])
 
+    def to_mlflow_example(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame``'s rows as MLflow's input example can hold them: MLflow's ``datetime``
+        has no time zone and its enforcement refuses zone-aware values, so zone-aware
+        inputs become naive UTC (naive means UTC; mmp's own checks convert them back)."""
+        aware = [c.name for c in self.inputs if c.logical_type == "datetime"
+                 and c.name in frame.columns and getattr(frame[c.name].dtype, "tz", None)]
+        return frame.assign(**{name: frame[name].dt.tz_convert("UTC").dt.tz_localize(None)
+                               for name in aware})
+
 
 def value_kind(series: pd.Series) -> str:
     """What a column's values are: integer, float, boolean, string, datetime, null (all
