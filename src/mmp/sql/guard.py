@@ -20,19 +20,28 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import SqlglotError, TokenError
+from sqlglot.tokens import TokenType
 
 from mmp.errors import UnsafeSQLError
 
 # sqlglot warns on every statement it keeps as a raw command; the refusal says it better.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
+#: How each dialect writes a bind variable into the SQL text.
+PLACEHOLDERS: dict[str, Callable[[str], str]] = {
+    "duckdb": lambda name: f"${name}",
+    "postgres": lambda name: f"%({name})s",
+}
+
+PARSE_HINT = ("fix the SQL at the quoted place; a parameter prints bare where a value "
+              "belongs ({{ p }}), or as a typed literal (DATE '{{ p }}')")
 READ_ONLY_HINT = ("a loader template must be exactly one SELECT query "
                   "(WITH, UNION, INTERSECT and EXCEPT are fine)")
 PATHS_HINT = ("list the file or URL pattern under model.loader.allowed_paths in the recipe "
@@ -138,14 +147,14 @@ def check_query(
             raise refuse(*reason)
     if not isinstance(root, _QUERY_SHAPES):
         raise refuse(_statement_refusal(_keyword(root, dialect)))
-    _check_placeholders(placeholders, params, refuse)
+    _check_placeholders(placeholders, params, refuse, sql, dialect)
 
 
 def _statements(sql: str, dialect: str, refuse: Any) -> list[exp.Expression]:
     try:
         parsed = sqlglot.parse(sql, read=dialect)
     except SqlglotError as exc:
-        raise refuse(_unreadable(sql, dialect, exc)) from None
+        raise refuse(_unreadable(sql, dialect, exc), PARSE_HINT) from None
     except RecursionError:
         raise refuse("the SQL is nested too deeply to be checked") from None
     return [s for s in parsed if s is not None and not isinstance(s, exp.Semicolon)]
@@ -156,16 +165,55 @@ def _unreadable(sql: str, dialect: str, exc: SqlglotError) -> str:
     word = _first_word(sql, dialect)
     if word in ACTIONS:
         return _statement_refusal(word)
-    return f"the SQL could not be read as one query: {_parse_problem(exc)}"
+    return f"the SQL could not be read as one query: {_parse_problem(sql, dialect, exc)}"
 
 
-def _parse_problem(exc: SqlglotError) -> str:
+def _parse_problem(sql: str, dialect: str, exc: SqlglotError) -> str:
     errors = getattr(exc, "errors", None)
-    if not errors:
+    if isinstance(exc, TokenError):
+        description, where = _unclosed(sql, dialect)
+    elif errors:
+        first = errors[0]
+        description = _CLASS.sub(r"\1", _TOKEN.sub(r"'\1'", first["description"]))
+        where = _error_offset(sql, first)
+    else:
         return str(exc).splitlines()[0]
-    first = errors[0]
-    description = _CLASS.sub(r"\1", _TOKEN.sub(r"'\1'", first["description"]))
-    return f"{description} at line {first['line']}, column {first['col']}"
+    if where is None:
+        return description
+    line_start = sql.rfind("\n", 0, where) + 1
+    line_end = sql.find("\n", where)
+    fragment = sql[line_start:len(sql) if line_end < 0 else line_end].strip()
+    return (f"{description} at line {sql.count(chr(10), 0, where) + 1}, "
+            f"column {where - line_start + 1}, in {fragment!r}")
+
+
+_OPENERS = {"'": "a text in quotes that is never closed",
+            '"': "a quoted name that is never closed",
+            "/*": "a comment that is never closed", "$": "a $-quoted text that is never closed"}
+
+
+def _unclosed(sql: str, dialect: str) -> tuple[str, int | None]:
+    """What the tokenizer could not read, and where: the last quote or comment opener before
+    which the SQL still reads (sqlglot only says where it gave up, at the end)."""
+    tokenizer = sqlglot.Dialect.get_or_raise(dialect).tokenizer_class()
+    openers = sorted(((m.start(), m.group()) for m in re.finditer(r"'|\"|/\*|\$", sql)),
+                     reverse=True)
+    for where, opener in openers:
+        try:
+            tokenizer.tokenize(sql[:where])
+        except SqlglotError:
+            continue
+        return _OPENERS[opener], where
+    return "a character or sequence the SQL cannot contain", None
+
+
+def _error_offset(sql: str, error: Mapping[str, Any]) -> int | None:
+    """Where in ``sql`` the parser stopped, from the text around it (sqlglot's own line and
+    column can be off, even negative, after comments and line breaks)."""
+    before = error.get("start_context") or ""
+    around = before + (error.get("highlight") or "") + (error.get("end_context") or "")
+    found = sql.find(around) if around else -1
+    return None if found < 0 else found + len(before)
 
 
 def _first_word(sql: str, dialect: str) -> str:
@@ -280,7 +328,8 @@ def path_matches(path: str, pattern: str) -> bool:
     return all(fnmatchcase(part, want) for part, want in zip(parts, wanted, strict=True))
 
 
-def _check_placeholders(placeholders: set[str], params: Mapping[str, Any], refuse: Any) -> None:
+def _check_placeholders(placeholders: set[str], params: Mapping[str, Any], refuse: Any,
+                        sql: str, dialect: str) -> None:
     unknown = sorted(placeholders - set(params))
     if unknown:
         raise refuse(f"the SQL has a bind placeholder {unknown[0]!r} that is not a parameter",
@@ -290,5 +339,43 @@ def _check_placeholders(placeholders: set[str], params: Mapping[str, Any], refus
     if hidden:
         raise refuse(f"parameter {hidden[0]!r} is printed inside quotes, a comment or a name, "
                      "where it cannot be a bind variable",
-                     hint=f"print it bare: {{{{ {hidden[0]} }}}}; the database receives "
-                          "the value separately and needs no quotes around it")
+                     hint=_unquoting_hint(hidden[0], sql, dialect))
+
+
+#: Typed-literal keywords a quoted parameter may follow (``INTERVAL '…' DAY`` has a unit).
+_TYPE_WORDS = frozenset(("DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "DATETIME", "INTERVAL"))
+_UNITS = frozenset(("YEAR", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND",
+                    "MICROSECOND"))
+
+
+def _unquoting_hint(name: str, sql: str, dialect: str) -> str:
+    """How to write parameter ``name`` where it is printed inside quotes, as template text
+    that renders: the quoted text around it concatenated, or a cast to the typed literal."""
+    bare = f"{{{{ {name} }}}}"
+    placeholder = re.compile(re.escape(PLACEHOLDERS[dialect](name)) + r"(?!\w)")
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    except SqlglotError:
+        tokens = []
+    for i, token in enumerate(tokens):
+        if token.token_type is not TokenType.STRING or not placeholder.search(token.text):
+            continue
+        texts = placeholder.split(token.text)
+        pieces = [bare if n % 2 else "'" + texts[n // 2].replace("'", "''") + "'"
+                  for n in range(2 * len(texts) - 1)]
+        written = " || ".join(p for p in pieces if p != "''")
+        word = tokens[i - 1].text.upper() if i else ""
+        unit = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
+        if word == "INTERVAL" and written == bare and unit.removesuffix("S") in _UNITS:
+            unit = unit.removesuffix("S")
+            return (f"multiply it by one {unit.lower()}: {bare} * INTERVAL '1' {unit}; "
+                    "the database receives the value separately")
+        if word in _TYPE_WORDS:
+            return (f"write it as a typed bind variable: CAST({written} AS {word}); the "
+                    "database receives the value separately and needs no quotes around it")
+        return (f"print it bare: {written}; the database receives the value separately "
+                "and needs no quotes around it")
+    return (f"print it bare where its value belongs, {bare}, and take it out of comments "
+            f"and quoted names (a column or table name is an enum parameter: "
+            f"{{{{ {name} | identifier }}}})")
+

@@ -5,13 +5,17 @@ writes a placeholder such as ``$start_date`` into the SQL text, never the value;
 travels beside the SQL to the driver. Truth tests and comparisons (``{% if include_target %}``)
 see the real value, so templates can still branch on parameters. An enum parameter may name a
 column or table through the ``identifier`` filter (``{{ sort_column | identifier }}``), which
-writes one of its declared values, always quoted. The rendered SQL is then checked
+writes one of its declared values, always quoted. A parameter written as an ANSI typed
+literal, exactly ``DATE '{{ p }}'`` (also ``TIMESTAMP``, ``TIMESTAMPTZ`` and ``INTERVAL``
+without a unit), becomes a typed bind variable, ``CAST({{ p }} AS DATE)``; any other text
+inside quotes stays refused. The rendered SQL is then checked
 (:func:`mmp.sql.guard.check_query`) before anyone can run it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -28,12 +32,26 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from sqlglot import exp
 
 from mmp.errors import UnsafeSQLError
-from mmp.sql.guard import check_query
+from mmp.sql.guard import PLACEHOLDERS, check_query
 
-PLACEHOLDERS: dict[str, Callable[[str], str]] = {
-    "duckdb": lambda name: f"${name}",
-    "postgres": lambda name: f"%({name})s",
-}
+__all__ = ["PLACEHOLDERS", "BindParam", "Query", "render_query", "typed_literals"]
+
+#: Exactly ``KEYWORD '{{ name }}'``: one printed parameter, no filter, nothing else in the
+#: quotes. ``INTERVAL '{{ n }}' DAY`` is left alone (and refused): its unit changes the meaning.
+_TYPED_LITERAL = re.compile(
+    r"\b(?P<type>DATE|TIMESTAMPTZ|TIMESTAMP|INTERVAL)\s*'\{\{\s*(?P<name>[A-Za-z_]\w*)\s*\}\}'"
+    r"(?P<unit>\s*(?:YEAR|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?\b)?",
+    re.IGNORECASE)
+
+
+def typed_literals(template_text: str) -> str:
+    """``template_text`` with each typed literal of one parameter written as a typed bind
+    variable: ``DATE '{{ p }}'`` becomes ``CAST({{ p }} AS DATE)``."""
+    def cast(match: re.Match[str]) -> str:
+        if match["unit"]:
+            return match[0]
+        return f"CAST({{{{ {match['name']} }}}} AS {match['type'].upper()})"
+    return _TYPED_LITERAL.sub(cast, template_text)
 
 
 @dataclass(frozen=True)
@@ -114,7 +132,7 @@ _ENVIRONMENT = _environment()
 
 @lru_cache(maxsize=128)
 def _compile(template_text: str) -> Template:
-    return _ENVIRONMENT.from_string(template_text)
+    return _ENVIRONMENT.from_string(typed_literals(template_text))
 
 
 def render_query(
