@@ -218,6 +218,28 @@ Feature: Training and inference data stay consistent
         | parquet | page_views | text: 4, 7             | 3    | incompatible-type |
         | CSV     | page_views | float64: 4.5, 7.0      | 3    | fractional-value  |
 
+    Scenario Outline: A <format> file that repeats a column is refused, naming the column
+      Given a <format> file of new sessions with the columns "device, session_duration, page_views, page_views"
+      When the auditor checks the file against the trained model
+      Then the audit exits with code 3
+      And the schema report lists duplicate-column for "page_views"
+
+      Examples: both file formats
+        | format  |
+        | parquet |
+        | CSV     |
+
+    Scenario Outline: A file whose page views hold <values> is refused, naming the column
+      Given a parquet file of new sessions whose "page_views" column holds <values>
+      When the auditor checks the file against the trained model
+      Then the audit exits with code 3
+      And the schema report lists incompatible-type for "page_views"
+
+      Examples: values no model input holds
+        | values           |
+        | lists of numbers |
+        | durations        |
+
     Scenario Outline: A file that cannot be audited gets one clear error
       Given a file of new sessions named "<name>" holding the text "<text>"
       When the auditor checks the file against the trained model

@@ -11,6 +11,8 @@ from logging.handlers import BufferingHandler
 from typing import get_args
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from behave import given, register_type, then, when
 from parse_type import TypeBuilder
 
@@ -30,6 +32,10 @@ from steps.support.tables import require_table
 register_type(SchemaVerdict=TypeBuilder.make_choice(
     ["accepted with a warning", "accepted", "refused"]))
 register_type(SchemaFinding=TypeBuilder.make_choice(["nothing", *get_args(Rule)]))
+#: Values no model input holds, as a parquet file can carry them.
+_ODD_VALUES = {"lists of numbers": pa.array([[4], [7]]),
+               "durations": pa.array([4, 7], type=pa.duration("s"))}
+register_type(OddValues=TypeBuilder.make_choice(list(_ODD_VALUES)))
 
 
 def _names(text: str) -> list[str]:
@@ -249,3 +255,27 @@ def step_parquet_of_utc_sessions(context):
                       & (sessions.event_timestamp < end.tz_localize("UTC"))]
     context.data_file = context.workspace / "sessions.parquet"
     window.drop(columns=["outcome"]).to_parquet(context.data_file, index=False)
+
+
+def _write_sessions(context, frame: pd.DataFrame, suffix: str) -> None:
+    """``frame`` as a file to audit; parquet through Arrow, which keeps repeated names."""
+    context.data_file = context.workspace / f"sessions{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(context.data_file, index=False)
+        return
+    arrays = [pa.array(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    pq.write_table(pa.Table.from_arrays(arrays, names=list(map(str, frame.columns))),
+                   context.data_file)
+
+
+@given('a {suffix:DataFileFormat} file of new sessions with the columns "{columns}"')
+def step_data_file_with_columns(context, suffix, columns):
+    _write_sessions(context, new_sessions(_names(columns), rows=2), suffix)
+
+
+@given('a parquet file of new sessions whose "{column}" column holds {values:OddValues}')
+def step_parquet_with_odd_values(context, column, values):
+    frame = new_sessions(["device", "session_duration", "page_views"], rows=2)
+    table = pa.Table.from_pandas(frame.drop(columns=[column]), preserve_index=False)
+    context.data_file = context.workspace / "sessions.parquet"
+    pq.write_table(table.append_column(column, _ODD_VALUES[values]), context.data_file)

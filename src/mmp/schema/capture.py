@@ -121,6 +121,15 @@ class TrainingSchema(BaseModel):
         return frame.assign(**{name: frame[name].dt.tz_convert("UTC").dt.tz_localize(None)
                                for name in aware})
 
+    def from_mlflow_input(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The inverse of :meth:`to_mlflow_example` for what MLflow's enforcement passes
+        to the model: naive timestamps (UTC) of a zone-aware input back in training's zone."""
+        naive = [c for c in self.inputs if c.logical_type == "datetime" and c.name in frame
+                 and "," in c.model_dtype and frame[c.name].dtype.kind == "M"
+                 and getattr(frame[c.name].dtype, "tz", None) is None]
+        return frame.assign(**{c.name: frame[c.name].dt.tz_localize("UTC").dt.tz_convert(
+            c.timezone or "UTC") for c in naive})
+
 
 def value_kind(series: pd.Series) -> str:
     """What a column's values are: integer, float, boolean, string, datetime, null (all
