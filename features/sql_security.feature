@@ -225,12 +225,12 @@ Feature: SQL templates cannot be injected
       Then the query is refused because "<reason>"
 
       Examples: a value smuggled into the SQL text
-        | template                                                          | reason                                                                 |
-        | SELECT '{{ label }}' AS label                                     | parameter 'label' is printed inside quotes                             |
-        | SELECT '{{ start_date }}' AS since, '{{ label }}' AS label        | parameter 'label' is printed inside quotes                             |
-        | SELECT {{ label \| upper }} AS label                              | bind placeholder 'LABEL' that is not a parameter                       |
-        | SELECT $1 AS label                                                | bind placeholder '1' that is not a parameter                           |
-        | SELECT $2 AS b, $1 AS a                                           | bind placeholder '1' that is not a parameter                           |
+        | template                                                   | reason                                           |
+        | SELECT '{{ label }}' AS label                              | parameter 'label' is printed inside quotes       |
+        | SELECT '{{ start_date }}' AS since, '{{ label }}' AS label | parameter 'label' is printed inside quotes       |
+        | SELECT {{ label \| upper }} AS label                       | bind placeholder 'LABEL' that is not a parameter |
+        | SELECT $1 AS label                                         | bind placeholder '1' that is not a parameter     |
+        | SELECT $2 AS b, $1 AS a                                    | bind placeholder '1' that is not a parameter     |
 
       Examples: column names that are not declared choices
         | template                                                          | reason                                                                 |
@@ -243,6 +243,60 @@ Feature: SQL templates cannot be injected
       Given the session loader's template is "SELECT session_id FROM sessions{% if device == 'tablet' %} WHERE device = {{ device }}{% endif %}"
       When the sessions are loaded with device set to "tablet"
       Then exactly the matching sessions come back
+
+  Rule: a value may be written as a standard typed literal, and still reaches the warehouse only as data
+    A date or timestamp written the standard way, DATE '{{ start_date }}', is a typed bind
+    variable: nothing but the one parameter may stand inside its quotes.
+
+    @fixture.warehouse
+    Scenario Outline: A window written with <kind> literals selects exactly the sessions of that window
+      Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= <kind> '{{ start_date }}' AND event_timestamp < <kind> '{{ end_date }}'"
+      When the sessions are loaded with start_date set to "2024-01-03"
+      Then the start_date reaches the warehouse only as a bind variable
+      And exactly the matching sessions come back
+
+      Examples: the standard typed literals
+        | kind        |
+        | DATE        |
+        | TIMESTAMP   |
+        | TIMESTAMPTZ |
+        | timestamp   |
+
+    @fixture.warehouse
+    Scenario: A window whose length is written as an interval literal selects exactly the sessions of that window
+      Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= DATE '{{ start_date }}' AND event_timestamp < DATE '{{ start_date }}' + INTERVAL '{{ period }}'"
+      When the sessions are loaded with period set to "366 days"
+      Then the period reaches the warehouse only as a bind variable
+      And exactly the matching sessions come back
+
+    Scenario Outline: Anything more than the one parameter inside a typed literal's quotes is refused
+      Given the session loader's template is "<template>"
+      When the session query is prepared
+      Then the query is refused because "<reason>"
+
+      Examples: text beside the parameter, a filter, or a unit that changes its meaning
+        | template                                                                                        | reason                                          |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'     | parameter 'start_date' is printed inside quotes |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= DATE '{{ start_date }}' ' '            | could not be read as one query                  |
+        | SELECT session_id FROM sessions WHERE device = DATE '{{ label \| lower }}'                      | parameter 'label' is printed inside quotes      |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY | parameter 'min_views' is printed inside quotes  |
+
+  Rule: a refusal of a value printed inside quotes suggests what to write instead, and the suggestion works
+
+    @fixture.warehouse
+    Scenario Outline: Following the suggestion for a value written inside quotes gives a query that is accepted
+      Given the session loader's template is "<template>"
+      When the session query is prepared
+      Then the query is refused because "printed inside quotes"
+      And the refusal suggests "<suggestion>" in place of "<written>", which runs
+
+      Examples: a value in quotes, in a longer text, in a typed literal with more in it, and in an interval with a unit
+        | template                                                                                        | written                            | suggestion                                        |
+        | SELECT '{{ label }}' AS label, session_id FROM sessions                                         | '{{ label }}'                      | {{ label }}                                       |
+        | SELECT session_id FROM sessions WHERE device LIKE '%{{ label }}%'                               | '%{{ label }}%'                    | '%' \|\| {{ label }} \|\| '%'                     |
+        | SELECT 'O''Brien: {{ label }}' AS label, session_id FROM sessions                               | 'O''Brien: {{ label }}'            | 'O''Brien: ' \|\| {{ label }}                     |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'     | TIMESTAMP '{{ start_date }} 06:00' | CAST({{ start_date }} \|\| ' 06:00' AS TIMESTAMP) |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY | INTERVAL '{{ min_views }}' DAY     | {{ min_views }} * INTERVAL '1' DAY                |
 
   Rule: the rendered SQL must be exactly one query that only reads
 
@@ -314,10 +368,12 @@ Feature: SQL templates cannot be injected
         | -- nothing but a comment | the SQL is empty                     |
 
       Examples: SQL too broken or tangled to check
-        | template                                       | reason                                     |
-        | SELECT 'unfinished                             | could not be read as one query             |
-        | SELECT FROM WHERE                              | Expected table name but got 'WHERE'        |
-        | SELECT {{ '(' * 500 }}1{{ ')' * 500 }} AS deep | the SQL is nested too deeply to be checked |
+        | template                                                                       | reason                                                     |
+        | SELECT 'unfinished                                                             | could not be read as one query                             |
+        | SELECT session_id, 'unfinished AS note                                         | a text in quotes that is never closed at line 1, column 20 |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= DATE {{ start_date }} | Unexpected token at line 1, column 63                      |
+        | SELECT FROM WHERE                                                              | Expected table name but got 'WHERE'                        |
+        | SELECT {{ '(' * 500 }}1{{ ')' * 500 }} AS deep                                 | the SQL is nested too deeply to be checked                 |
 
   @fixture.warehouse
   Rule: honest queries pass, whatever words their names, comments and texts contain

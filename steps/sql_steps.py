@@ -151,6 +151,16 @@ def step_query_accepted(context):
     require_success(context)
 
 
+@then('the refusal suggests "{suggestion}" in place of "{written}", which runs')
+def step_refusal_suggestion_runs(context, suggestion, written):
+    hint = require_refusal(context).hint or ""
+    assert suggestion in hint, f"the hint does not suggest {suggestion!r}:\n  hint: {hint}"
+    assert written in context.template_text, f"{written!r} is not in {context.template_text!r}"
+    context.template_text = context.template_text.replace(written, suggestion)
+    step_load(context)
+    require_success(context)
+
+
 @then("the {param} reaches the warehouse only as a bind variable")
 def step_value_only_bound(context, param):
     require_success(context)

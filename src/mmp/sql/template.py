@@ -37,10 +37,11 @@ from mmp.sql.guard import PLACEHOLDERS, check_query
 __all__ = ["PLACEHOLDERS", "BindParam", "Query", "render_query", "typed_literals"]
 
 #: Exactly ``KEYWORD '{{ name }}'``: one printed parameter, no filter, nothing else in the
-#: quotes. ``INTERVAL '{{ n }}' DAY`` is left alone (and refused): its unit changes the meaning.
+#: quotes. ``INTERVAL '{{ n }}' DAY`` is left alone (and refused): its unit changes the meaning;
+#: so is a literal followed by another quoted text, which SQL may join to it.
 _TYPED_LITERAL = re.compile(
     r"\b(?P<type>DATE|TIMESTAMPTZ|TIMESTAMP|INTERVAL)\s*'\{\{\s*(?P<name>[A-Za-z_]\w*)\s*\}\}'"
-    r"(?P<unit>\s*(?:YEAR|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?\b)?",
+    r"(?P<after>\s*(?:YEAR|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?\b|\s*')?",
     re.IGNORECASE)
 
 
@@ -48,7 +49,7 @@ def typed_literals(template_text: str) -> str:
     """``template_text`` with each typed literal of one parameter written as a typed bind
     variable: ``DATE '{{ p }}'`` becomes ``CAST({{ p }} AS DATE)``."""
     def cast(match: re.Match[str]) -> str:
-        if match["unit"]:
+        if match["after"]:
             return match[0]
         return f"CAST({{{{ {match['name']} }}}} AS {match['type'].upper()})"
     return _TYPED_LITERAL.sub(cast, template_text)
