@@ -243,8 +243,10 @@ def _conform_times(column: ColumnSchema,
             f"converted to {column.timezone or 'UTC'}: the same instants, but check the "
             f"source, which now writes {what} where training had {trained}", "warning",
             rows=len(series)))
-    utc = series.dt.tz_localize("UTC") if zone is None else series.dt.tz_convert("UTC")
     target = column.model_dtype
+    if str(series.dtype) == target or (zone is None and "," not in target):
+        return _cast(series, target), problems  # training's encoding: no conversion
+    utc = series.dt.tz_localize("UTC") if zone is None else series.dt.tz_convert("UTC")
     if "," in target:
         converted = utc.dt.tz_convert(column.timezone or "UTC")
     else:
