@@ -298,6 +298,13 @@ Feature: SQL templates cannot be injected
         | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'     | TIMESTAMP '{{ start_date }} 06:00' | CAST({{ start_date }} \|\| ' 06:00' AS TIMESTAMP) |
         | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY | INTERVAL '{{ min_views }}' DAY     | {{ min_views }} * INTERVAL '1' DAY                |
 
+    @fixture.warehouse
+    Scenario: A number written as an interval literal is refused, and multiplying it by one day runs
+      Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= DATE '{{ end_date }}' - INTERVAL '{{ min_views }}'"
+      When the session query is prepared
+      Then the query is refused because "is not a length of time written as text"
+      And the refusal suggests "{{ min_views }} * INTERVAL '1' DAY" in place of "INTERVAL '{{ min_views }}'", which runs
+
   Rule: the rendered SQL must be exactly one query that only reads
 
     Scenario Outline: A template that would do more than read is refused, naming what it would do

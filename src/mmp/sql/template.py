@@ -55,6 +55,25 @@ def typed_literals(template_text: str) -> str:
     return _TYPED_LITERAL.sub(cast, template_text)
 
 
+@lru_cache(maxsize=128)
+def _interval_literals(template_text: str) -> frozenset[str]:
+    """The parameters ``template_text`` writes as ``INTERVAL '{{ p }}'`` (rewritten to a cast)."""
+    return frozenset(m["name"] for m in _TYPED_LITERAL.finditer(template_text)
+                     if m["type"].upper() == "INTERVAL" and not m["after"])
+
+
+def _check_intervals(template_text: str, values: Mapping[str, Any], used: set[str],
+                     template_name: str | None) -> None:
+    """Only text such as '3 days' reads as an interval; a number needs its unit."""
+    for name in sorted(_interval_literals(template_text) & used):
+        if not isinstance(values[name], str):
+            raise UnsafeSQLError(
+                f"parameter {name!r} is written as INTERVAL '{{{{ {name} }}}}' but its value "
+                f"{values[name]!r} is not a length of time written as text, such as '3 days'",
+                template=template_name,
+                hint=f"multiply it by one unit instead: {{{{ {name} }}}} * INTERVAL '1' DAY")
+
+
 @dataclass(frozen=True)
 class Query:
     """Rendered SQL text plus the values of the bind variables it uses."""
@@ -180,6 +199,7 @@ def render_query(
                              template=template_name,
                              hint="templates may only print parameters and branch on them"
                              ) from None
+    _check_intervals(template_text, params, used, template_name)
     query = Query(sql=sql, params={n: params[n] for n in sorted(used)}, dialect=dialect)
     check_query(query.sql, query.params, dialect=dialect, allowed_paths=allowed_paths,
                 template=template_name)
