@@ -284,7 +284,7 @@ Feature: SQL templates cannot be injected
   Rule: a refusal of a value printed inside quotes suggests what to write instead, and the suggestion works
 
     @fixture.warehouse
-    Scenario Outline: Following the suggestion for a value written inside quotes gives a query that is accepted
+    Scenario Outline: Following the suggestion for a value written inside quotes gives a query that runs
       Given the session loader's template is "<template>"
       When the session query is prepared
       Then the query is refused because "printed inside quotes"
@@ -304,6 +304,20 @@ Feature: SQL templates cannot be injected
       When the session query is prepared
       Then the query is refused because "is not a length of time written as text"
       And the refusal suggests "{{ min_views }} * INTERVAL '1' DAY" in place of "INTERVAL '{{ min_views }}'", which runs
+
+    @fixture.warehouse
+    Scenario: A placeholder written by hand is refused, and printing the parameter instead runs
+      Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= $1"
+      When the session query is prepared
+      Then the query is refused because "bind placeholder '1' that is not a parameter"
+      And the refusal suggests "{{ start_date }}" in place of "$1", which runs
+
+    @fixture.warehouse
+    Scenario: A typed literal written without its quotes is refused where it stands, and adding them runs
+      Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= DATE {{ start_date }}"
+      When the session query is prepared
+      Then the query is refused because "Unexpected token at line 1, column 63"
+      And the refusal suggests "DATE '{{ start_date }}'" in place of "DATE {{ start_date }}", which runs
 
   Rule: the rendered SQL must be exactly one query that only reads
 
@@ -375,12 +389,11 @@ Feature: SQL templates cannot be injected
         | -- nothing but a comment | the SQL is empty                     |
 
       Examples: SQL too broken or tangled to check
-        | template                                                                       | reason                                                     |
-        | SELECT 'unfinished                                                             | could not be read as one query                             |
-        | SELECT session_id, 'unfinished AS note                                         | a text in quotes that is never closed at line 1, column 20 |
-        | SELECT session_id FROM sessions WHERE event_timestamp >= DATE {{ start_date }} | Unexpected token at line 1, column 63                      |
-        | SELECT FROM WHERE                                                              | Expected table name but got 'WHERE'                        |
-        | SELECT {{ '(' * 500 }}1{{ ')' * 500 }} AS deep                                 | the SQL is nested too deeply to be checked                 |
+        | template                                       | reason                                                     |
+        | SELECT 'unfinished                             | could not be read as one query                             |
+        | SELECT session_id, 'unfinished AS note         | a text in quotes that is never closed at line 1, column 20 |
+        | SELECT FROM WHERE                              | Expected table name but got 'WHERE'                        |
+        | SELECT {{ '(' * 500 }}1{{ ')' * 500 }} AS deep | the SQL is nested too deeply to be checked                 |
 
   @fixture.warehouse
   Rule: honest queries pass, whatever words their names, comments and texts contain

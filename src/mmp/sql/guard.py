@@ -131,7 +131,7 @@ def check_query(
     def refuse(message: str, hint: str = READ_ONLY_HINT) -> UnsafeSQLError:
         return UnsafeSQLError(message, template=template, hint=hint)
 
-    statements = _statements(sql, dialect, refuse)
+    statements = _statements(sql, dialect, refuse, params)
     if not statements:
         raise refuse("the SQL is empty")
     if len(statements) > 1:
@@ -150,11 +150,12 @@ def check_query(
     _check_placeholders(placeholders, params, refuse, sql, dialect)
 
 
-def _statements(sql: str, dialect: str, refuse: Any) -> list[exp.Expression]:
+def _statements(sql: str, dialect: str, refuse: Any,
+                params: Mapping[str, Any]) -> list[exp.Expression]:
     try:
         parsed = sqlglot.parse(sql, read=dialect)
     except SqlglotError as exc:
-        raise refuse(_unreadable(sql, dialect, exc), PARSE_HINT) from None
+        raise refuse(_unreadable(sql, dialect, exc), _parse_hint(sql, dialect, params)) from None
     except RecursionError:
         raise refuse("the SQL is nested too deeply to be checked") from None
     return [s for s in parsed if s is not None and not isinstance(s, exp.Semicolon)]
@@ -185,6 +186,20 @@ def _parse_problem(sql: str, dialect: str, exc: SqlglotError) -> str:
     fragment = sql[line_start:len(sql) if line_end < 0 else line_end].strip()
     return (f"{description} at line {sql.count(chr(10), 0, where) + 1}, "
             f"column {where - line_start + 1}, in {fragment!r}")
+
+
+def _parse_hint(sql: str, dialect: str, params: Mapping[str, Any]) -> str:
+    """What to write instead, naming the parameter when one follows a type word bare
+    (``DATE {{ start_date }}``, a typed literal without its quotes)."""
+    for name in sorted(params):
+        placeholder = re.escape(PLACEHOLDERS[dialect](name))
+        found = re.search(rf"\b(DATE|TIMESTAMPTZ|TIMESTAMP|INTERVAL)\s+{placeholder}(?!\w)", sql,
+                          re.IGNORECASE)
+        if found:
+            word = found[1].upper()
+            return (f"write {name} as a typed literal, {word} '{{{{ {name} }}}}', "
+                    f"or as CAST({{{{ {name} }}}} AS {word})")
+    return PARSE_HINT
 
 
 _OPENERS = {"'": "a text in quotes that is never closed",
