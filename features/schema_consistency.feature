@@ -181,12 +181,17 @@ Feature: Training and inference data stay consistent
 
   Rule: naive timestamps mean UTC, so what the warehouse sends today is what the model saw
 
-    Scenario: Sessions the warehouse times in UTC pass the audit of the model trained on them
+    Scenario Outline: Sessions the warehouse times in UTC pass the audit of the model trained on them, as <format>
       Given a model trained on sessions from 2024-01-01 to 2024-01-15 that the warehouse records in UTC
-      And a parquet file of those sessions as the warehouse holds them
+      And a <format> file of those sessions as the warehouse holds them
       When the auditor checks the file against the trained model
       Then the audit exits with code 0
       And the schema report lists nothing for "event_timestamp"
+
+      Examples: both file formats
+        | format  |
+        | parquet |
+        | CSV     |
 
     Scenario: A model that learns from when each session started, in UTC, scores a later window
       Given a model trained on sessions from 2024-01-01 to 2024-01-15 that learns from when each session started, recorded in UTC

@@ -248,13 +248,12 @@ def step_model_learns_from_start_time(context, start, end):
     _train_on_utc_warehouse(context, start, end, recipe)
 
 
-@given("a parquet file of those sessions as the warehouse holds them")
-def step_parquet_of_utc_sessions(context):
+@given("a {suffix:DataFileFormat} file of those sessions as the warehouse holds them")
+def step_file_of_utc_sessions(context, suffix):
     sessions, (start, end) = context.utc_sessions, context.window
     window = sessions[(sessions.event_timestamp >= start.tz_localize("UTC"))
                       & (sessions.event_timestamp < end.tz_localize("UTC"))]
-    context.data_file = context.workspace / "sessions.parquet"
-    window.drop(columns=["outcome"]).to_parquet(context.data_file, index=False)
+    _write_sessions(context, window.drop(columns=["outcome"]), suffix)
 
 
 def _write_sessions(context, frame: pd.DataFrame, suffix: str) -> None:
