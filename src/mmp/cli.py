@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import sys
@@ -157,26 +156,64 @@ def _training_schema(model_uri: str) -> TrainingSchema:
 
 def _read_data_file(path: Path, schema: TrainingSchema) -> pd.DataFrame:
     """A parquet or CSV file as a frame. CSV has no types, so the columns training saw as
-    text are read as text and its timestamp columns are parsed from ISO 8601."""
+    text are read as text and its timestamp columns are parsed from ISO 8601. Repeated
+    column names are kept (the report names them) rather than renamed by the reader."""
+    import csv
+
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from mmp.errors import DataError
 
     try:
         if path.suffix.lower() == ".parquet":
-            return pd.read_parquet(path)
+            names = pq.read_schema(path).names
+            if len(set(names)) == len(names):
+                return pd.read_parquet(path)
+            return pq.ParquetFile(path).read().to_pandas()  # the dataset API refuses repeats
         text = {c.name: str for c in schema.columns if c.logical_type in ("string", "categorical")}
         frame = pd.read_csv(path, dtype=text)
-    except (OSError, ValueError) as exc:
+        with path.open(newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, ValueError, TypeError, NotImplementedError, pa.ArrowException) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot read {path}: {reason}",
                         hint="check that the file is a complete parquet or CSV file") from None
+    if len(set(header)) < len(header) == len(frame.columns):
+        frame.columns = header  # pandas renames a repeated page_views to page_views.1
     for column in schema.columns:
         if column.logical_type == "datetime" and column.name in frame.columns \
                 and frame[column.name].dtype == object:
-            with contextlib.suppress(ValueError, TypeError):
-                frame[column.name] = pd.to_datetime(frame[column.name], format="ISO8601")
+            frame[column.name] = _read_times(frame[column.name])
     return frame
+
+
+def _read_times(values: pd.Series) -> pd.Series:
+    """ISO 8601 text as timestamps, naive meaning UTC: one offset keeps its zone, several
+    (or offsets beside naive times) are read as UTC; anything else stays text."""
+    import warnings
+
+    import pandas as pd
+
+    offset = r"[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$"
+    zoned = values.str.contains(offset, na=False).to_numpy()
+    try:
+        utc = pd.to_datetime(values, format="ISO8601", utc=True)
+        if zoned.any() and not zoned[values.notna().to_numpy()].all():  # naive ones are UTC
+            naive = pd.to_datetime(values[~zoned], format="ISO8601").dt.tz_localize("UTC")
+            utc = pd.to_datetime(values[zoned], format="ISO8601", utc=True) \
+                .combine_first(naive).reindex(values.index)
+            return utc
+    except (ValueError, TypeError):
+        return values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        local = pd.to_datetime(values, format="ISO8601")
+    if local.dtype == object:
+        return utc
+    as_utc = local.dt.tz_localize("UTC") if local.dt.tz is None else local.dt.tz_convert("UTC")
+    return local if as_utc.equals(utc) else utc
 
 
 @app.command()

@@ -25,6 +25,8 @@ class MmpModel(mlflow.pyfunc.PythonModel):
             self.metadata_ = ArtifactMetadata.model_validate(json.load(fh))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        # MLflow's enforcement hands zone-aware inputs over as naive UTC: restore the zone
+        model_input = self.metadata_.training_schema.from_mlflow_input(model_input)
         return score(self.pipeline_, self.metadata_, model_input)
 
 

@@ -155,7 +155,7 @@ class ModelStore:
                     artifacts={"pipeline": str(pipeline_path), "metadata": str(metadata_path)},
                     code_paths=[str(_CODE_PATH)],
                     signature=signature,
-                    input_example=example.head(3),
+                    input_example=metadata.training_schema.to_mlflow_example(example.head(3)),
                     pip_requirements=requirements,
                 )
                 return run.info.run_id
