@@ -8,10 +8,23 @@ at microsecond precision (naive means UTC). The result is checked before it is r
 a feature value from after ``t``, older than the ttl or created after the as-of cutoff
 raises :class:`PointInTimeError`. Inputs are never mutated.
 
-How: candidate rows come from a hash join on the keys and a ttl-wide time bucket (the
-spine side covers its own bucket and the one before), filtered to the window, and the
-best candidate per spine row is kept. Only rows inside some window travel; nothing is
-sorted globally (see benchmarks/pit_join.py for the alternatives measured).
+How: one of two plans, both exact, chosen by how many (spine row, feature row) pairs share
+a key inside a ttl-wide time bucket (the spine side covers its own bucket and the one
+before); the count is estimated from every key on the spine side and a sample of the
+feature rows (every row when there are few).
+
+- Few pairs per spine row (sparse entities): a hash join on the keys and the bucket,
+  filtered to the window, keeping the best candidate per spine row. Nothing is sorted
+  globally, but the candidates grow with the square of an entity's rows in a window.
+- Many (dense or skewed entities, long ttls): the feature rows outside every spine row's
+  two buckets are dropped (a semi join on keys and bucket), then an ``ASOF JOIN`` on the
+  keys takes, per spine row, the greatest (event time, created time known, created time,
+  stored position) at or below (its time, +infinity): the latest event time at or before
+  the row, ties to the latest created time (unknown last), then to the row stored last.
+  A match older than the ttl is dropped. Cost: a sort of the surviving rows, n log n.
+
+See benchmarks/pit_join.py for the plans measured against each other and DuckDB's
+other formulations, by shape.
 """
 
 from __future__ import annotations
@@ -182,9 +195,10 @@ def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: Row
                view: str) -> pd.DataFrame:
     """For each spine row with a qualifying feature row, that row (``ROW`` = spine position)."""
     con.register(SPINE, spine.frame)
-    sql = point_in_time_sql(source, ttl, created_before is not None)
     params = [created_before.to_pydatetime()] if created_before is not None else []
     try:
+        plan = choose_plan(con, source, ttl, rows=len(spine.frame))
+        sql = point_in_time_sql(source, ttl, created_before is not None, plan=plan)
         return con.execute(sql, params).df()
     except duckdb.Error as exc:
         raise DataError(
@@ -194,9 +208,55 @@ def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: Row
                  "type of value as the view's join keys") from None
 
 
-def point_in_time_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool) -> str:
+#: Above this many estimated candidate pairs per spine row the ASOF plan is cheaper than
+#: the hash plan (measured: the two cost the same near 10; benchmarks/pit_join.py).
+ASOF_ABOVE_PAIRS_PER_ROW = 8.0
+#: Feature rows up to this count are all counted for the estimate; above, a sample.
+EXACT_ESTIMATE_ROWS = 200_000
+PLANS = ("hash", "asof")
+
+
+def _width_us(ttl: dt.timedelta) -> int:
+    return max(1, int(ttl / dt.timedelta(microseconds=1)))
+
+
+def estimated_pairs(con: duckdb.DuckDBPyConnection, source: RowSource,
+                    ttl: dt.timedelta) -> float:
+    """Candidate pairs the hash plan would make: per key, spine rows x feature rows, times
+    the chance that a feature row falls in a spine row's two buckets (uniform times)."""
+    keys = ", ".join(_quote(k) for k in source.keys)
+    event = _ts(source.event_timestamp)
+    total = con.execute(f"SELECT count(*) FROM {source.relation}").fetchone()[0]
+    fraction = 1.0 if total <= EXACT_ESTIMATE_ROWS else EXACT_ESTIMATE_ROWS / total
+    sample = "" if fraction == 1.0 else \
+        f"USING SAMPLE {fraction * 100:.6f} PERCENT (bernoulli, 42)"
+    row = con.execute(f"""
+        WITH sk AS (SELECT {keys}, count(*) AS n FROM {SPINE} GROUP BY ALL),
+        fr AS (SELECT {keys}, {event} AS {EVENT_TIME} FROM {source.relation} {sample}),
+        fk AS (SELECT {keys}, count(*) AS n, min({EVENT_TIME}) AS lo, max({EVENT_TIME}) AS hi
+               FROM fr WHERE {EVENT_TIME} IS NOT NULL GROUP BY ALL)
+        SELECT sum(sk.n * fk.n), epoch_us(max(fk.hi)) - epoch_us(min(fk.lo))
+        FROM sk JOIN fk USING ({keys})""").fetchone()
+    pairs, span = row
+    if not pairs:
+        return 0.0
+    share = min(1.0, 2 * _width_us(ttl) / max(int(span or 0), 1))
+    return float(pairs) / fraction * share
+
+
+def choose_plan(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timedelta, *,
+                rows: int) -> str:
+    """``"hash"`` when few candidate pairs per spine row are expected, else ``"asof"``."""
+    pairs = estimated_pairs(con, source, ttl)
+    return "asof" if pairs > ASOF_ABOVE_PAIRS_PER_ROW * max(rows, 1) else "hash"
+
+
+def point_in_time_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool, *,
+                      plan: str = "asof") -> str:
     """The DuckDB query behind :func:`match_rows` (one bind variable: the cutoff, if any)."""
-    width = max(1, int(ttl / dt.timedelta(microseconds=1)))
+    if plan == "asof":
+        return _asof_sql(source, ttl, with_cutoff)
+    width = _width_us(ttl)
     keys = [_quote(k) for k in source.keys]
     features = [_quote(f) for f in source.features]
     event, created = _ts(source.event_timestamp), _ts(source.created_timestamp)
@@ -219,6 +279,40 @@ def point_in_time_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool) -
             AND f.{EVENT_TIME} >= s.{TIME} - to_microseconds({width})
         QUALIFY row_number() OVER (PARTITION BY s.{ROW} ORDER BY f.{EVENT_TIME} DESC,
             f.{CREATED_TIME} DESC NULLS LAST, f.{ORDER} DESC) = 1
+    """
+
+
+def _asof_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool) -> str:
+    """The ASOF plan: rows in some spine row's two buckets, then one ordered merge per key."""
+    width = _width_us(ttl)
+    keys = [_quote(k) for k in source.keys]
+    features = [_quote(f) for f in source.features]
+    event, created = _ts(source.event_timestamp, "r"), _ts(source.created_timestamp, "r")
+    cutoff = f"AND {created} <= ?" if with_cutoff else ""
+    return f"""
+        WITH b AS (
+            SELECT {", ".join(keys)}, epoch_us({TIME}) // {width} - shifts.{BUCKET}_back
+                AS {BUCKET}
+            FROM {SPINE}, (VALUES (0), (1)) AS shifts({BUCKET}_back)),
+        f AS (
+            SELECT {", ".join(f"r.{k}" for k in keys)}, {", ".join(f"r.{c}" for c in features)},
+                   {event} AS {EVENT_TIME}, {created} AS {CREATED_TIME},
+                   struct_pack(e := {event}, known := {created} IS NOT NULL,
+                               c := coalesce({created}, TIMESTAMP 'epoch'),
+                               o := CAST(r.{_quote(source.order)} AS BIGINT)) AS {ORDER}
+            FROM {source.relation} r SEMI JOIN b
+                ON {" AND ".join(f"r.{k} = b.{k}" for k in keys)}
+                AND epoch_us({event}) // {width} = b.{BUCKET}
+            WHERE {event} IS NOT NULL {cutoff}),
+        s AS (
+            SELECT {", ".join(keys)}, {TIME}, {ROW},
+                   struct_pack(e := {TIME}, known := true, c := TIMESTAMP 'infinity',
+                               o := CAST(9223372036854775807 AS BIGINT)) AS {ORDER}
+            FROM {SPINE})
+        SELECT s.{ROW}, f.{EVENT_TIME}, f.{CREATED_TIME}, {", ".join(f"f.{c}" for c in features)}
+        FROM s ASOF JOIN f ON {" AND ".join(f"f.{k} = s.{k}" for k in keys)}
+            AND s.{ORDER} >= f.{ORDER}
+        WHERE f.{EVENT_TIME} >= s.{TIME} - to_microseconds({width})
     """
 
 
