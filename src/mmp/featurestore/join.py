@@ -10,8 +10,8 @@ raises :class:`PointInTimeError`. Inputs are never mutated.
 
 How: one of two plans, both exact, chosen by how many (spine row, feature row) pairs share
 a key inside a ttl-wide time bucket (the spine side covers its own bucket and the one
-before); the count is estimated from every key on the spine side and a sample of the
-feature rows (every row when there are few).
+before); the count is estimated from every spine row and a sample of the feature rows
+(every row when there are few), taking times as spread uniformly over the spine's span.
 
 - Few pairs per spine row (sparse entities): a hash join on the keys and the bucket,
   filtered to the window, keeping the best candidate per spine row. Nothing is sorted
@@ -197,7 +197,7 @@ def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: Row
     con.register(SPINE, spine.frame)
     params = [created_before.to_pydatetime()] if created_before is not None else []
     try:
-        plan = choose_plan(con, source, ttl, rows=len(spine.frame))
+        plan = choose_plan(con, source, ttl, spine)
         sql = point_in_time_sql(source, ttl, created_before is not None, plan=plan)
         return con.execute(sql, params).df()
     except duckdb.Error as exc:
@@ -209,10 +209,12 @@ def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: Row
 
 
 #: Above this many estimated candidate pairs per spine row the ASOF plan is cheaper than
-#: the hash plan (measured: the two cost the same near 10; benchmarks/pit_join.py).
-ASOF_ABOVE_PAIRS_PER_ROW = 8.0
-#: Feature rows up to this count are all counted for the estimate; above, a sample.
-EXACT_ESTIMATE_ROWS = 200_000
+#: the hash plan (measured: they cost about the same near 30; benchmarks/pit_join.py).
+ASOF_ABOVE_PAIRS_PER_ROW = 30.0
+#: The estimate counts this share of the feature rows (whole vectors of rows, at random)...
+SAMPLE_PERCENT = 2
+#: ... or all of them, when that share holds fewer rows than this.
+EXACT_BELOW_SAMPLED = 2_000
 PLANS = ("hash", "asof")
 
 
@@ -220,35 +222,41 @@ def _width_us(ttl: dt.timedelta) -> int:
     return max(1, int(ttl / dt.timedelta(microseconds=1)))
 
 
-def estimated_pairs(con: duckdb.DuckDBPyConnection, source: RowSource,
-                    ttl: dt.timedelta) -> float:
-    """Candidate pairs the hash plan would make: per key, spine rows x feature rows, times
-    the chance that a feature row falls in a spine row's two buckets (uniform times)."""
-    keys = ", ".join(_quote(k) for k in source.keys)
-    event = _ts(source.event_timestamp)
-    total = con.execute(f"SELECT count(*) FROM {source.relation}").fetchone()[0]
-    fraction = 1.0 if total <= EXACT_ESTIMATE_ROWS else EXACT_ESTIMATE_ROWS / total
-    sample = "" if fraction == 1.0 else \
-        f"USING SAMPLE {fraction * 100:.6f} PERCENT (bernoulli, 42)"
-    row = con.execute(f"""
-        WITH sk AS (SELECT {keys}, count(*) AS n FROM {SPINE} GROUP BY ALL),
-        fr AS (SELECT {keys}, {event} AS {EVENT_TIME} FROM {source.relation} {sample}),
-        fk AS (SELECT {keys}, count(*) AS n, min({EVENT_TIME}) AS lo, max({EVENT_TIME}) AS hi
-               FROM fr WHERE {EVENT_TIME} IS NOT NULL GROUP BY ALL)
-        SELECT sum(sk.n * fk.n), epoch_us(max(fk.hi)) - epoch_us(min(fk.lo))
-        FROM sk JOIN fk USING ({keys})""").fetchone()
-    pairs, span = row
+def estimated_pairs(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timedelta,
+                    span: np.timedelta64) -> float:
+    """Candidate pairs the hash plan would make: per spine row, its key's feature rows
+    (counted in a sample of whole vectors of rows, or all of them when there are few), times
+    the chance that one falls in the row's two buckets, taking feature times as spread
+    uniformly over the spine's ``span`` (an over-estimate when they spread wider)."""
+    pairs, sampled = _pair_count(con, source, SAMPLE_PERCENT)
+    fraction = SAMPLE_PERCENT / 100
+    if sampled < EXACT_BELOW_SAMPLED:  # few rows: count them all
+        (pairs, _), fraction = _pair_count(con, source, None), 1.0
     if not pairs:
         return 0.0
-    share = min(1.0, 2 * _width_us(ttl) / max(int(span or 0), 1))
+    share = min(1.0, 2 * _width_us(ttl) / max(int(span / np.timedelta64(1, "us")), 1))
     return float(pairs) / fraction * share
 
 
-def choose_plan(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timedelta, *,
-                rows: int) -> str:
+def _pair_count(con: duckdb.DuckDBPyConnection, source: RowSource,
+                percent: float | None) -> tuple[int | None, int]:
+    keys = ", ".join(_quote(k) for k in source.keys)
+    sample = "" if percent is None else f"USING SAMPLE {percent} PERCENT (system, 42)"
+    return con.execute(f"""
+        WITH fk AS (SELECT {keys}, count(*) AS n
+                    FROM (SELECT {keys} FROM {source.relation} {sample}) GROUP BY ALL)
+        SELECT (SELECT sum(fk.n) FROM {SPINE} JOIN fk USING ({keys})),
+               coalesce(sum(n), 0)
+        FROM fk""").fetchone()
+
+
+def choose_plan(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timedelta,
+                spine: PreparedSpine) -> str:
     """``"hash"`` when few candidate pairs per spine row are expected, else ``"asof"``."""
-    pairs = estimated_pairs(con, source, ttl)
-    return "asof" if pairs > ASOF_ABOVE_PAIRS_PER_ROW * max(rows, 1) else "hash"
+    times = spine.frame[TIME].to_numpy()
+    span = times.max() - times.min() if len(times) else np.timedelta64(0, "us")
+    pairs = estimated_pairs(con, source, ttl, span)
+    return "asof" if pairs > ASOF_ABOVE_PAIRS_PER_ROW * max(len(times), 1) else "hash"
 
 
 def point_in_time_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool, *,
