@@ -209,8 +209,9 @@ def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: Row
 
 
 #: Above this many estimated candidate pairs per spine row the ASOF plan is cheaper than
-#: the hash plan (measured: they cost about the same near 30; benchmarks/pit_join.py).
-ASOF_ABOVE_PAIRS_PER_ROW = 30.0
+#: the hash plan (measured, 100k x 1M rows: hash is ~0.8x ASOF at 10-15 pairs per row,
+#: ~1.25-1.6x at 31-33; benchmarks/pit_join.py --shapes).
+ASOF_ABOVE_PAIRS_PER_ROW = 20.0
 #: The estimate counts this share of the feature rows (whole vectors of rows, at random)...
 SAMPLE_PERCENT = 2
 #: ... or all of them, when that share holds fewer rows than this.
