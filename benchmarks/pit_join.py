@@ -34,6 +34,25 @@ row with every feature row of its entity before filtering); a run is stopped whe
 resident memory passes ``--memory-cap-gb`` (default 18) or what is free less 2 GB, and
 recorded as not finished. Requires the ``bench`` extra (ibis) for Feast's DuckDB store.
 
+``--entities`` (default 100,000) and ``--skew`` (a Zipf exponent > 1: a few entities hold
+most rows, spine and features alike) change the data of either mode.
+
+``--shapes [names]`` instead runs mmp's rule on the shapes of issue 16 (100k spine rows x
+1M feature rows over 90 days; sparse, 10k, 1k and 100 entities, skewed, ttl 90 days;
+``custom`` takes ``--entities``, ``--skew``, ``--ttl-days``), in one process, contenders
+interleaved, each from frames in memory to the enriched spine (prepare, DuckDB, check,
+attach): ``mmp`` (``join_point_in_time``, which picks its plan), its two plans forced
+(``hash``: hash join on keys and ttl buckets + top-1; ``asof_pruned``: rows outside the
+spine's buckets dropped, then ASOF), ``asof_latest`` (each (key, event time)'s latest
+created row by a window, then ASOF LEFT JOIN, ttl checked after) and ``asof_argmax``
+(the same reduction by ``arg_max``). Prints each time, mmp over the fastest other one
+that gives mmp's answer, and how mmp's time grows with 10x the rows per entity. A
+contender still running after ``--timeout`` (at most 60 s) is stopped and recorded so.
+Writes benchmarks/results/pit_join_shapes.json. ::
+
+    nice -n 10 .venv/bin/python benchmarks/pit_join.py --shapes               # ~5 min
+    nice -n 10 .venv/bin/python benchmarks/pit_join.py --shapes custom --entities 5000
+
 Writes benchmarks/results/pit_join.json (``--out`` elsewhere). Times are medians of
 ``--repeats`` runs. Budget: mmp >= 10x faster than feast_file, faster than feast_duckdb,
 and at most 1.2x the plain join.
@@ -68,13 +87,29 @@ SLOW = {"feast_file"}
 YEAR = 366 * 86400
 
 
-def generate(folder: Path, rows: int, feature_rows: int, seed: int = 42) -> None:
+def generate(folder: Path, rows: int, feature_rows: int, *, entities: int = ENTITIES,
+             skew: float = 0.0, seed: int = 42) -> None:
     """Write spine.parquet and features.parquet into ``folder``."""
+    spine, features = frames(rows, feature_rows, entities=entities, skew=skew, seed=seed)
+    features.to_parquet(folder / "features.parquet", row_group_size=1_000_000, index=False)
+    spine.to_parquet(folder / "spine.parquet", index=False)
+
+
+def _entities(rng: np.random.Generator, entities: int, size: int, skew: float) -> np.ndarray:
+    """Entity ids: uniform, or Zipf with exponent ``skew`` (> 1) folded onto the ids."""
+    if skew:
+        return (rng.zipf(skew, size) - 1) % entities
+    return rng.integers(0, entities, size)
+
+
+def frames(rows: int, feature_rows: int, *, entities: int = ENTITIES, skew: float = 0.0,
+           span_seconds: int = YEAR, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The spine and the feature rows (see the module's docstring), as DataFrames."""
     rng = np.random.default_rng(seed)
     start = np.datetime64("2024-01-01T00:00:00", "us")
     base = feature_rows - feature_rows // 100
-    entity = rng.integers(0, ENTITIES, base)
-    event = start + rng.integers(0, YEAR, base).astype("timedelta64[s]")
+    entity = _entities(rng, entities, base, skew)
+    event = start + rng.integers(0, span_seconds, base).astype("timedelta64[s]")
     fixes = rng.choice(base, feature_rows - base, replace=False)
     entity, event = np.concatenate([entity, entity[fixes]]), np.concatenate([event, event[fixes]])
     created = event + rng.integers(0, 3600, feature_rows).astype("timedelta64[s]")
@@ -84,13 +119,15 @@ def generate(folder: Path, rows: int, feature_rows: int, seed: int = 42) -> None
                              "created_timestamp": created.astype("datetime64[us]")})
     for name in FEATURES:
         features[name] = rng.random(feature_rows)
-    features.to_parquet(folder / "features.parquet", row_group_size=1_000_000, index=False)
+    keys = _entities(rng, entities, rows, skew)
+    strangers = rng.random(rows) < (0.05 / 1.05)  # entities without features
+    keys[strangers] = entities + rng.integers(0, max(1, entities // 20), int(strangers.sum()))
     spine = pd.DataFrame({
-        KEY: rng.integers(0, int(ENTITIES * 1.05), rows).astype("int64"),
-        "event_timestamp": (start + rng.integers(0, YEAR, rows).astype("timedelta64[s]")
-                            ).astype("datetime64[us]"),
+        KEY: keys.astype("int64"),
+        "event_timestamp": (start + rng.integers(0, span_seconds, rows).astype(
+            "timedelta64[s]")).astype("datetime64[us]"),
         "spine_row": np.arange(rows, dtype="int64")})
-    spine.to_parquet(folder / "spine.parquet", index=False)
+    return spine, features
 
 
 def repository(folder: Path, offline: str = "file"):
@@ -308,11 +345,166 @@ def _at_least(value: float | None, floor: float) -> bool | None:
     return None if value is None else value >= floor
 
 
+#: The shapes of ``--shapes``: 100k spine rows x 1M feature rows over 90 days by default.
+SHAPES = {
+    "sparse": {"entities": 100_000, "skew": 0.0, "ttl_days": 7},
+    "10k_entities": {"entities": 10_000, "skew": 0.0, "ttl_days": 7},
+    "1k_entities": {"entities": 1_000, "skew": 0.0, "ttl_days": 7},
+    "100_entities": {"entities": 100, "skew": 0.0, "ttl_days": 7},
+    "skewed": {"entities": 100_000, "skew": 1.5, "ttl_days": 7},
+    "long_ttl": {"entities": 100_000, "skew": 0.0, "ttl_days": 90},
+    "long_ttl_1k": {"entities": 1_000, "skew": 0.0, "ttl_days": 90},
+}
+SHAPE_CONTENDERS = ["mmp", "hash", "asof_pruned", "asof_latest", "asof_argmax"]
+
+
+def _formulation(name: str, source, ttl, with_cutoff: bool = False) -> str:
+    """DuckDB formulations of mmp's rule besides mmp's own choice (same columns out)."""
+    from mmp.featurestore import join
+
+    if name in ("hash", "asof_pruned"):  # mmp's two plans, each forced
+        return join.point_in_time_sql(source, ttl, with_cutoff,
+                                      plan="hash" if name == "hash" else "asof")
+    width = join._width_us(ttl)
+    q, ts = join._quote, join._ts
+    keys, features = [q(k) for k in source.keys], [q(f) for f in source.features]
+    event, created, order = ts(source.event_timestamp), ts(source.created_timestamp), \
+        q(source.order)
+    if name == "asof_latest":  # the latest created row per (keys, event time), then ASOF
+        reduced = f"""
+            SELECT {", ".join(keys)}, {", ".join(features)}, {event} AS {join.EVENT_TIME},
+                   {created} AS {join.CREATED_TIME}
+            FROM {source.relation} WHERE {event} IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY {", ".join(keys)}, {event}
+                                       ORDER BY {created} DESC NULLS LAST, {order} DESC) = 1"""
+        picked = ", ".join(f"f.{c}" for c in features)
+    else:  # asof_argmax: the same reduction as one hash aggregate
+        reduced = f"""
+            SELECT {", ".join(keys)}, {event} AS {join.EVENT_TIME},
+                   arg_max(struct_pack({join.CREATED_TIME} := {created}, {", ".join(
+                       f"{c} := {c}" for c in features)}),
+                       struct_pack(k := {created} IS NOT NULL,
+                                   c := coalesce({created}, TIMESTAMP 'epoch'),
+                                   o := {order})) AS best
+            FROM {source.relation} WHERE {event} IS NOT NULL GROUP BY ALL"""
+        picked = ", ".join(f"f.best.{c} AS {c}" for c in features)
+    created_out = (f"f.{join.CREATED_TIME}" if name == "asof_latest"
+                   else f"f.best.{join.CREATED_TIME} AS {join.CREATED_TIME}")
+    return f"""
+        WITH f AS ({reduced})
+        SELECT s.{join.ROW}, f.{join.EVENT_TIME}, {created_out}, {picked}
+        FROM {join.SPINE} s ASOF LEFT JOIN f
+            ON {" AND ".join(f"f.{k} = s.{k}" for k in keys)}
+            AND s.{join.TIME} >= f.{join.EVENT_TIME}
+        WHERE f.{join.EVENT_TIME} >= s.{join.TIME} - to_microseconds({width})"""
+
+
+def _shape_run(name: str, spine: pd.DataFrame, rows: pd.DataFrame, ttl, timeout: float
+               ) -> tuple[float | None, pd.DataFrame | None]:
+    """One timed join of a contender, from frames in memory to the enriched spine."""
+    import threading
+
+    import duckdb
+
+    from mmp.featurestore import join
+
+    started = time.perf_counter()
+    if name == "mmp":
+        result = join.join_point_in_time(spine, rows, keys=[KEY], ttl=ttl, features=FEATURES,
+                                         view=VIEW)
+        return time.perf_counter() - started, result
+    prepared = join.prepare_spine(spine, [KEY], "event_timestamp")
+    frame = rows.copy(deep=False)
+    frame[join.ORDER] = np.arange(len(frame))
+    source = join.RowSource(join.FEATURE_ROWS, (KEY,), "event_timestamp", "created_timestamp",
+                            join.ORDER, tuple(FEATURES))
+    with join.duckdb_connection() as con:
+        con.register(join.FEATURE_ROWS, frame)
+        con.register(join.SPINE, prepared.frame)
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.start()
+        try:
+            matched = con.execute(_formulation(name, source, ttl)).df()
+        except duckdb.InterruptException:
+            return None, None
+        finally:
+            timer.cancel()
+    join.verify_point_in_time(prepared, matched, view=VIEW, ttl=ttl, created_before=None)
+    return time.perf_counter() - started, join.attach_features(spine, matched, FEATURES,
+                                                               view=VIEW)
+
+
+def run_shapes(names: list[str], rows: int, feature_rows: int, span_days: int, repeats: int,
+               timeout: float, custom: dict) -> dict:
+    """Every contender on every shape, interleaved in this process; ratios to the fastest
+    other formulation that gives mmp's answer, and how mmp grows with rows per entity."""
+    import datetime as dt
+
+    table = {}
+    for shape in names:
+        spec = custom if shape == "custom" else SHAPES[shape]
+        spine, features = frames(rows, feature_rows, entities=spec["entities"],
+                                 skew=spec["skew"], span_seconds=span_days * 86400)
+        ttl = dt.timedelta(days=spec["ttl_days"])
+        print(f"{shape}: {rows:,} x {feature_rows:,} over {span_days} days, {spec}", flush=True)
+        _shape_run("mmp", spine.head(1000), features, ttl, timeout)  # warm-up
+        times: dict[str, list[float]] = {n: [] for n in SHAPE_CONTENDERS}
+        answers: dict[str, pd.DataFrame] = {}
+        stopped: set[str] = set()
+        for _ in range(repeats):
+            for name in SHAPE_CONTENDERS:
+                if name in stopped:
+                    continue
+                seconds, result = _shape_run(name, spine, features, ttl, timeout)
+                if seconds is None:
+                    stopped.add(name)
+                    continue
+                times[name].append(seconds)
+                answers.setdefault(name, result)
+        mmp = answers["mmp"][FEATURES].to_numpy()
+        row = {"spec": spec, "seconds": {}, "same_as_mmp": {}}
+        for name in SHAPE_CONTENDERS:
+            if name in stopped:
+                row["seconds"][name] = f"stopped after {timeout:.0f} s"
+                continue
+            row["seconds"][name] = round(statistics.median(times[name]), 3)
+            other = answers[name][FEATURES].to_numpy()
+            row["same_as_mmp"][name] = bool(((other == mmp) | (np.isnan(other) & np.isnan(mmp))
+                                             ).all())
+        best = min((row["seconds"][n], n) for n in SHAPE_CONTENDERS[1:]
+                   if row["same_as_mmp"].get(n))
+        row["best_other"] = best[1]
+        row["mmp_over_best"] = round(row["seconds"]["mmp"] / best[0], 2)
+        table[shape] = row
+        print(f"  {row['seconds']}\n  mmp / {best[1]}: {row['mmp_over_best']}  "
+              f"same answers: {row['same_as_mmp']}", flush=True)
+    for fewer, more in (("sparse", "10k_entities"), ("10k_entities", "1k_entities"),
+                        ("1k_entities", "100_entities"), ("long_ttl", "long_ttl_1k")):
+        if fewer in table and more in table:  # 10x (or 100x) the rows per entity
+            growth = table[more]["seconds"]["mmp"] / table[fewer]["seconds"]["mmp"]
+            table[more][f"mmp_time_over_{fewer}"] = round(growth, 2)
+            factor = table[fewer]["spec"]["entities"] // table[more]["spec"]["entities"]
+            print(f"rows per entity x{factor} ({fewer} -> {more}): mmp time x{growth:.2f}")
+    return table
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="spine rows")
     parser.add_argument("--feature-rows", type=int, nargs="+", default=[5_000_000, 20_000_000],
                         help="feature rows (one size per value)")
+    parser.add_argument("--entities", type=int, default=ENTITIES,
+                        help="entities with feature rows")
+    parser.add_argument("--skew", type=float, default=0.0,
+                        help="Zipf exponent (> 1) of rows per entity; 0 = uniform")
+    parser.add_argument("--shapes", nargs="*", choices=[*SHAPES, "custom"],
+                        help="instead of the peers: mmp beside DuckDB formulations of its rule "
+                             "on these shapes (none named: all; custom: --entities, --skew, "
+                             "--ttl-days), in one process")
+    parser.add_argument("--shape-rows", type=int, default=100_000)
+    parser.add_argument("--shape-feature-rows", type=int, default=1_000_000)
+    parser.add_argument("--span-days", type=int, default=90, help="of --shapes data")
+    parser.add_argument("--ttl-days", type=int, default=TTL_DAYS, help="of --shapes custom")
     parser.add_argument("--contenders", nargs="+", default=CONTENDERS, choices=CONTENDERS)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
@@ -325,9 +517,27 @@ def main() -> int:
     if args.child:
         print(json.dumps(run_contender(args.child, args.data)))
         return 0
+    if args.shapes is not None:
+        out = args.out if args.out != RESULTS / "pit_join.json" else \
+            RESULTS / "pit_join_shapes.json"
+        custom = {"entities": args.entities, "skew": args.skew, "ttl_days": args.ttl_days}
+        table = run_shapes(args.shapes or list(SHAPES), args.shape_rows,
+                           args.shape_feature_rows, args.span_days, args.repeats,
+                           min(args.timeout, 60), custom)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"benchmark": "pit_join_shapes", "machine": _machine(),
+                                   "spine_rows": args.shape_rows,
+                                   "feature_rows": args.shape_feature_rows,
+                                   "span_days": args.span_days, "repeats": args.repeats,
+                                   "load_average_1_5_15": [round(x, 2)
+                                                           for x in os.getloadavg()],
+                                   "shapes": table}, indent=2) + "\n")
+        print(f"written: {out}")
+        return 0 if all(all(r["same_as_mmp"].values()) for r in table.values()) else 1
     contenders = ["mmp", *(c for c in args.contenders if c != "mmp")]
     report = {"benchmark": "pit_join", "machine": _machine(), "ttl_days": TTL_DAYS,
-              "entities": ENTITIES, "features": len(FEATURES), "repeats": args.repeats,
+              "entities": args.entities, "skew": args.skew, "features": len(FEATURES),
+              "repeats": args.repeats,
               "plain_join": "plain: each entity's latest row by event time (DuckDB: max, "
                             "then that row), joined to every spine row; same engine, I/O and "
                             "output as mmp. plain_pandas: sort, drop_duplicates, merge. The "
@@ -339,7 +549,7 @@ def main() -> int:
         print(f"spine {args.rows:,} rows x {feature_rows:,} feature rows", flush=True)
         folder = Path(tempfile.mkdtemp(prefix="mmp-pit-bench-"))
         try:
-            generate(folder, args.rows, feature_rows)
+            generate(folder, args.rows, feature_rows, entities=args.entities, skew=args.skew)
             register(folder)
             results = measure(folder, contenders, args.repeats, args.timeout,
                               args.memory_cap_gb)

@@ -88,6 +88,143 @@ Feature: Point-in-time correct features
         | user | visits |
         | Bob  | 8      |
 
+  Rule: however many rows a user has at one moment, the one created last wins
+
+    Scenario: Of ten corrections to one moment, the one created last wins wherever it is stored
+      Given these "activity" values were recorded:
+        | user | event time          | created time        | visits |
+        | Ada  | 2024-02-29 09:00:00 | 2024-02-29 09:00:00 | 1      |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 10     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 12:00:00 | 11     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 09:30:00 | 12     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-02 08:00:00 | 13     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 10:00:00 | 14     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 09:10:00 | 15     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 23:00:00 | 16     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 11:00:00 | 17     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 09:01:00 | 18     |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 13:00:00 | 19     |
+        | Ada  | 2024-03-04 09:00:00 | 2024-03-04 09:00:00 | 20     |
+      And these sessions:
+        | user | time                |
+        | Ada  | 2024-03-03 09:00:00 |
+        | Ada  | 2024-03-01 08:59:59 |
+        | Ada  | 2024-03-01 09:00:00 |
+      When the sessions are enriched with "activity:visits"
+      Then the enriched sessions are:
+        | user | time                | visits |
+        | Ada  | 2024-03-03 09:00:00 | 13     |
+        | Ada  | 2024-03-01 08:59:59 | 1      |
+        | Ada  | 2024-03-01 09:00:00 | 13     |
+
+    Scenario: Of many rows written at the same moment, the one stored last wins, and a row without a creation time never beats one with
+      Given these "activity" values were recorded:
+        | user | event time          | created time        | visits |
+        | Bob  | 2024-03-01 09:00:00 |                     | 30     |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 1      |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 2      |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 3      |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 4      |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 5      |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 6      |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 7      |
+        | Bob  | 2024-03-01 09:00:00 | 2024-03-01 09:05:00 | 8      |
+        | Bob  | 2024-03-01 09:00:00 |                     | 31     |
+        | Cy   | 2024-03-01 09:00:00 |                     | 40     |
+        | Cy   | 2024-03-01 09:00:00 |                     | 41     |
+      And these sessions:
+        | user | time                |
+        | Bob  | 2024-03-03 09:00:00 |
+        | Cy   | 2024-03-03 09:00:00 |
+      When the sessions are enriched with "activity:visits"
+      Then the enriched sessions are:
+        | user | visits |
+        | Bob  | 8      |
+        | Cy   | 41     |
+
+    Scenario Outline: Of <count> corrections to one moment, the one created last wins
+      Given <count> "activity" values of Ada for 2024-03-01 09:00:00 were recorded in shuffled order, created a minute apart, the n-th created holding n "visits"
+      And these sessions:
+        | user | time                |
+        | Ada  | 2024-03-01 08:59:59 |
+        | Ada  | 2024-03-01 09:00:00 |
+        | Ada  | 2024-03-08 09:00:00 |
+        | Ada  | 2024-03-08 09:00:01 |
+      When the sessions are enriched with "activity:visits"
+      Then the enriched sessions are:
+        | user | time                | visits  |
+        | Ada  | 2024-03-01 08:59:59 |         |
+        | Ada  | 2024-03-01 09:00:00 | <count> |
+        | Ada  | 2024-03-08 09:00:00 | <count> |
+        | Ada  | 2024-03-08 09:00:01 |         |
+
+      Examples:
+        | count |
+        | 3     |
+        | 300   |
+
+    Scenario Outline: Of <count> corrections to one moment, only those known at the cutoff compete
+      Given <count> "activity" values of Ada for 2024-03-01 09:00:00 were recorded in shuffled order, created a minute apart, the n-th created holding n "visits"
+      And these sessions:
+        | user | time                |
+        | Ada  | 2024-03-03 09:00:00 |
+      When the sessions are enriched with "activity:visits" as known at 2024-03-01 10:00:00
+      Then the enriched sessions are:
+        | user | visits   |
+        | Ada  | <visits> |
+
+      Examples:
+        | count | visits |
+        | 30    | 30     |
+        | 300   | 60     |
+
+    Scenario Outline: Of <count> rows of one moment created at the same time, the one stored last wins
+      Given <count> "activity" values of Bob for 2024-03-01 09:00:00 were recorded, all created at that moment, the n-th stored holding n "visits"
+      And these sessions:
+        | user | time                |
+        | Bob  | 2024-03-03 09:00:00 |
+        | Bob  | 2024-03-01 09:00:00 |
+      When the sessions are enriched with "activity:visits"
+      Then the enriched sessions are:
+        | user | time                | visits  |
+        | Bob  | 2024-03-03 09:00:00 | <count> |
+        | Bob  | 2024-03-01 09:00:00 | <count> |
+
+      Examples:
+        | count |
+        | 4     |
+        | 400   |
+
+    Scenario: Every session of a busy user sees the latest correction of its own hour
+      Given these "activity" values were recorded:
+        | user | event time          | created time        | visits |
+        | Ada  | 2024-03-01 08:00:00 | 2024-03-01 08:00:00 | 1      |
+        | Ada  | 2024-03-01 08:00:00 | 2024-03-01 20:00:00 | 2      |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 21:00:00 | 3      |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 09:00:00 | 4      |
+        | Ada  | 2024-03-01 10:00:00 | 2024-03-01 10:00:00 | 5      |
+        | Ada  | 2024-03-01 10:00:00 | 2024-03-01 22:00:00 | 6      |
+        | Ada  | 2024-03-01 10:00:00 | 2024-03-01 11:00:00 | 7      |
+        | Bob  | 2024-03-01 09:30:00 | 2024-03-01 09:30:00 | 8      |
+        | Bob  | 2024-03-01 09:30:00 | 2024-03-01 09:30:00 | 9      |
+      And these sessions:
+        | user | time                |
+        | Ada  | 2024-03-01 10:30:00 |
+        | Ada  | 2024-03-01 07:59:59 |
+        | Bob  | 2024-03-01 10:30:00 |
+        | Ada  | 2024-03-01 08:00:00 |
+        | Ada  | 2024-03-01 09:59:59 |
+        | Ada  | 2024-03-01 10:30:00 |
+      When the sessions are enriched with "activity:visits" in memory
+      Then the enriched sessions are:
+        | user | time                | visits |
+        | Ada  | 2024-03-01 10:30:00 | 6      |
+        | Ada  | 2024-03-01 07:59:59 |        |
+        | Bob  | 2024-03-01 10:30:00 | 9      |
+        | Ada  | 2024-03-01 08:00:00 | 2      |
+        | Ada  | 2024-03-01 09:59:59 | 3      |
+        | Ada  | 2024-03-01 10:30:00 | 6      |
+
   Rule: every session is kept, in the order given
 
     Scenario: A user with no recorded values keeps the session, with empty features

@@ -18,6 +18,7 @@ from steps.support.feature_lab import (
     lab_of,
     names,
     parse_time,
+    rows_at_one_moment,
     table_differences,
     table_frame,
 )
@@ -51,6 +52,20 @@ def step_values_recorded(context, view):
 @given("these sessions:")
 def step_sessions(context):
     lab_of(context).sessions = table_frame(context.table)
+
+
+@given('{count:d} "{view}" values of {user} for {time:UtcTime} were recorded in shuffled '
+       'order, created a minute apart, the n-th created holding n "{feature}"')
+def step_many_corrections(context, count, view, user, time, feature):
+    lab_of(context).record(view, rows_at_one_moment(count, user, time, feature,
+                                                    created_apart=True))
+
+
+@given('{count:d} "{view}" values of {user} for {time:UtcTime} were recorded, all created '
+       'at that moment, the n-th stored holding n "{feature}"')
+def step_many_full_ties(context, count, view, user, time, feature):
+    lab_of(context).record(view, rows_at_one_moment(count, user, time, feature,
+                                                    created_apart=False))
 
 
 @given("a retrieval backend that ignores time and returns each user's latest value")

@@ -162,6 +162,19 @@ class LatestValueRetrieval(HistoricalRetrieval):
                 view.created_timestamp_column, "", view.features))
 
 
+def rows_at_one_moment(count: int, user: str, time: pd.Timestamp, feature: str, *,
+                       created_apart: bool) -> pd.DataFrame:
+    """``count`` rows of one user at one event time, value n for the n-th created (stored
+    in a shuffled order, created n minutes after the event) or the n-th stored (all created
+    at the event time)."""
+    ranks = np.arange(1, count + 1)
+    if created_apart:
+        ranks = np.random.default_rng(7).permutation(ranks)
+    created = time + pd.to_timedelta(ranks if created_apart else 0, unit="min")
+    return pd.DataFrame({"user": [user] * count, "event_timestamp": [time] * count,
+                         "created_timestamp": created, feature: ranks.astype("int64")})
+
+
 def lab_of(context) -> FeatureLab:
     """The scenario's lab, created on first use."""
     if getattr(context, "feature_lab", None) is None:
