@@ -2,9 +2,14 @@
 
 The spine's keys, UTC times and positions go into a temporary table of the session, typed
 like the view's own key columns. Then, in a read-only transaction, one query joins it with
-the view's table on the keys and the time window and keeps the best row per spine row
-(``DISTINCT ON``): the greatest event time, then the greatest created time, then the row
-stored last. Only the chosen rows travel back; the feature table is never copied out.
+the view's table on the keys and the time window and keeps the best row per spine row:
+the greatest event time, then the greatest created time, then the row stored last. When
+the table has a b-tree index led by the keys and then the event time, that query is one
+ordered ``LATERAL ... LIMIT 1`` probe of the index per spine row (cost: spine rows x log
+of the table, whatever the density of an entity's rows); without one, a join on keys
+and window with ``DISTINCT ON`` the spine row (whose cost grows with the rows an entity
+has inside its window). Only the chosen rows travel back; the feature table is never
+copied out.
 
 "Stored last" is the row's physical position (``ctid``), which follows insertion order
 for a table written by appending (``mmp seed``, ``COPY``, ``INSERT``); it is deterministic
@@ -54,8 +59,9 @@ class PostgresPointInTimeJoin(HistoricalRetrieval):
                 con.read_only = True  # from here on the session can only read
                 with con.cursor() as cur:
                     _copy_spine(cur, spine, view.join_keys)
-                    cur.execute(point_in_time_sql(table, view, created_before is not None),
-                                params)
+                    lateral = has_key_time_index(cur, table, view)
+                    cur.execute(point_in_time_sql(table, view, created_before is not None,
+                                                  lateral=lateral), params)
                     return _frame(cur)
             except psycopg.Error as exc:
                 raise DataError(
@@ -92,8 +98,37 @@ def spine_table_sql(table: str, keys: tuple[str, ...]) -> sql.Composed:
         time=sql.Identifier(TIME), row=sql.Identifier(ROW), table=sql.Identifier(table))
 
 
-def point_in_time_sql(table: str, view: ViewRequest, with_cutoff: bool) -> sql.Composed:
-    """The one query per view: bind variables ``ttl`` and, with a cutoff, ``created_before``."""
+def has_key_time_index(cur: psycopg.Cursor, table: str, view: ViewRequest) -> bool:
+    """Whether ``table`` has a valid b-tree index led by the view's keys, then its event
+    time (in that order): what the ordered LATERAL form needs to stay one index probe per
+    spine row."""
+    cur.execute("""
+        SELECT EXISTS (
+            SELECT 1 FROM pg_index i JOIN pg_class ix ON ix.oid = i.indexrelid
+            JOIN pg_am am ON am.oid = ix.relam
+            WHERE i.indrelid = to_regclass(%(table)s) AND i.indisvalid AND am.amname = 'btree'
+              AND i.indpred IS NULL
+              AND (SELECT array_agg(a.attname::text ORDER BY k.n)
+                   FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                   WHERE k.n <= %(width)s) = %(columns)s::text[])""",
+                {"table": table, "width": len(view.join_keys) + 1,
+                 "columns": [*view.join_keys, view.timestamp_field]})
+    row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def point_in_time_sql(table: str, view: ViewRequest, with_cutoff: bool, *,
+                      lateral: bool = False) -> sql.Composed:
+    """The one query per view: bind variables ``ttl`` and, with a cutoff, ``created_before``.
+
+    ``lateral``: per spine row, one ordered probe of an index on (keys, event time): the
+    rows of its keys inside its window, newest event first, then created (unknown last),
+    then ``ctid``, first row only. Otherwise a join on the keys and the window, then
+    ``DISTINCT ON`` the spine row.
+    """
+    if lateral:
+        return _lateral_sql(table, view, with_cutoff)
     ident = sql.Identifier
     keys = [ident(k) for k in view.join_keys]
     features = [ident(f) for f in view.features]
@@ -118,6 +153,36 @@ def point_in_time_sql(table: str, view: ViewRequest, with_cutoff: bool) -> sql.C
         event_column=ident(view.timestamp_field),
         created_column=ident(view.created_timestamp_column), table=ident(table),
         key_match=sql.SQL(" AND ").join(sql.SQL("f.{k} = s.{k}").format(k=k) for k in keys),
+        cutoff=cutoff)
+
+
+def _lateral_sql(table: str, view: ViewRequest, with_cutoff: bool) -> sql.Composed:
+    ident = sql.Identifier
+    event_column, created_column = ident(view.timestamp_field), \
+        ident(view.created_timestamp_column)
+    cutoff = (sql.SQL("AND t.{} <= %(created_before)s").format(created_column)
+              if with_cutoff else sql.SQL(""))
+    return sql.SQL("""
+        SELECT s.{row}, f.{event}, f.{created}, {chosen}
+        FROM {spine} s
+        CROSS JOIN LATERAL (
+            SELECT CAST(t.{event_column} AS timestamp) AS {event},
+                   CAST(t.{created_column} AS timestamp) AS {created}, {features}
+            FROM {table} t
+            WHERE {key_match}
+              AND t.{event_column} <= s.{time} AND t.{event_column} >= s.{time} - %(ttl)s
+              {cutoff}
+            ORDER BY t.{event_column} DESC, t.{created_column} DESC NULLS LAST, t.ctid DESC
+            LIMIT 1) f
+    """).format(
+        row=ident(ROW), time=ident(TIME), event=ident(EVENT_TIME),
+        created=ident(CREATED_TIME),
+        chosen=sql.SQL(", ").join(sql.SQL("f.{}").format(ident(f)) for f in view.features),
+        spine=ident(SPINE),
+        features=sql.SQL(", ").join(sql.SQL("t.{}").format(ident(f)) for f in view.features),
+        event_column=event_column, created_column=created_column, table=ident(table),
+        key_match=sql.SQL(" AND ").join(sql.SQL("t.{k} = s.{k}").format(k=ident(k))
+                                        for k in view.join_keys),
         cutoff=cutoff)
 
 
