@@ -355,16 +355,16 @@ SHAPES = {
     "long_ttl": {"entities": 100_000, "skew": 0.0, "ttl_days": 90},
     "long_ttl_1k": {"entities": 1_000, "skew": 0.0, "ttl_days": 90},
 }
-SHAPE_CONTENDERS = ["mmp", "hash", "asof_pruned", "asof_latest", "asof_argmax"]
+SHAPE_CONTENDERS = ["mmp", "hash", "asof_pruned", "asof_all", "asof_latest", "asof_argmax"]
 
 
 def _formulation(name: str, source, ttl, with_cutoff: bool = False) -> str:
     """DuckDB formulations of mmp's rule besides mmp's own choice (same columns out)."""
     from mmp.featurestore import join
 
-    if name in ("hash", "asof_pruned"):  # mmp's two plans, each forced
-        return join.point_in_time_sql(source, ttl, with_cutoff,
-                                      plan="hash" if name == "hash" else "asof")
+    plans = {"hash": "hash", "asof_pruned": "asof", "asof_all": "asof_all"}
+    if name in plans:  # mmp's plans, each forced
+        return join.point_in_time_sql(source, ttl, with_cutoff, plan=plans[name])
     width = join._width_us(ttl)
     q, ts = join._quote, join._ts
     keys, features = [q(k) for k in source.keys], [q(f) for f in source.features]

@@ -8,20 +8,22 @@ at microsecond precision (naive means UTC). The result is checked before it is r
 a feature value from after ``t``, older than the ttl or created after the as-of cutoff
 raises :class:`PointInTimeError`. Inputs are never mutated.
 
-How: one of two plans, both exact, chosen by how many (spine row, feature row) pairs share
-a key inside a ttl-wide time bucket (the spine side covers its own bucket and the one
-before); the count is estimated from every spine row and a sample of the feature rows
-(every row when there are few), taking times as spread uniformly over the spine's span.
+How: one of two plans (the second in two forms), all exact, chosen by how many (spine
+row, feature row) pairs share a key inside a ttl-wide time bucket (the spine side covers
+its own bucket and the one before); the count is estimated from every spine row and a
+sample of the feature rows (every row when there are few), taking times as spread
+uniformly over the spine's span.
 
 - Few pairs per spine row (sparse entities): a hash join on the keys and the bucket,
   filtered to the window, keeping the best candidate per spine row. Nothing is sorted
   globally, but the candidates grow with the square of an entity's rows in a window.
-- Many (dense or skewed entities, long ttls): the feature rows outside every spine row's
-  two buckets are dropped (a semi join on keys and bucket), then an ``ASOF JOIN`` on the
-  keys takes, per spine row, the greatest (event time, created time known, created time,
-  stored position) at or below (its time, +infinity): the latest event time at or before
-  the row, ties to the latest created time (unknown last), then to the row stored last.
-  A match older than the ttl is dropped. Cost: a sort of the surviving rows, n log n.
+- Many (dense or skewed entities, long ttls): when the feature rows far outnumber the
+  spine's, those outside every spine row's two buckets are dropped first (a semi join on
+  keys and bucket); then an ``ASOF JOIN`` on the keys takes, per spine row, the greatest
+  (event time, created time known, created time, stored position) at or below (its time,
+  +infinity): the latest event time at or before the row, ties to the latest created
+  time (unknown last), then to the row stored last.
+  A match older than the ttl is dropped. Cost: a sort of the rows, n log n.
 
 See benchmarks/pit_join.py for the plans measured against each other and DuckDB's
 other formulations, by shape.
@@ -216,7 +218,10 @@ ASOF_ABOVE_PAIRS_PER_ROW = 20.0
 SAMPLE_PERCENT = 2
 #: ... or all of them, when that share holds fewer rows than this.
 EXACT_BELOW_SAMPLED = 2_000
-PLANS = ("hash", "asof")
+#: The ASOF plan first drops feature rows outside the spine's buckets only when they are
+#: this many times the spine rows (measured: with as many as the spine, pruning cost 1.35x).
+PRUNE_ABOVE_ROWS_PER_SPINE_ROW = 4.0
+PLANS = ("hash", "asof", "asof_all")
 
 
 def _width_us(ttl: dt.timedelta) -> int:
@@ -224,19 +229,18 @@ def _width_us(ttl: dt.timedelta) -> int:
 
 
 def estimated_pairs(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timedelta,
-                    span: np.timedelta64) -> float:
-    """Candidate pairs the hash plan would make: per spine row, its key's feature rows
-    (counted in a sample of whole vectors of rows, or all of them when there are few), times
-    the chance that one falls in the row's two buckets, taking feature times as spread
-    uniformly over the spine's ``span`` (an over-estimate when they spread wider)."""
+                    span: np.timedelta64) -> tuple[float, float]:
+    """Candidate pairs the hash plan would make, and the feature rows: per spine row, its
+    key's feature rows (counted in a sample of whole vectors of rows, or all of them when
+    there are few), times the chance that one falls in the row's two buckets, taking
+    feature times as spread uniformly over the spine's ``span`` (an over-estimate when
+    they spread wider)."""
     pairs, sampled = _pair_count(con, source, SAMPLE_PERCENT)
     fraction = SAMPLE_PERCENT / 100
     if sampled < EXACT_BELOW_SAMPLED:  # few rows: count them all
-        (pairs, _), fraction = _pair_count(con, source, None), 1.0
-    if not pairs:
-        return 0.0
+        (pairs, sampled), fraction = _pair_count(con, source, None), 1.0
     share = min(1.0, 2 * _width_us(ttl) / max(int(span / np.timedelta64(1, "us")), 1))
-    return float(pairs) / fraction * share
+    return float(pairs or 0) / fraction * share, sampled / fraction
 
 
 def _pair_count(con: duckdb.DuckDBPyConnection, source: RowSource,
@@ -253,18 +257,23 @@ def _pair_count(con: duckdb.DuckDBPyConnection, source: RowSource,
 
 def choose_plan(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timedelta,
                 spine: PreparedSpine) -> str:
-    """``"hash"`` when few candidate pairs per spine row are expected, else ``"asof"``."""
+    """``"hash"`` when few candidate pairs per spine row are expected; else ``"asof"``
+    (pruned to the spine's buckets) when the feature rows outnumber the spine's by
+    :data:`PRUNE_ABOVE_ROWS_PER_SPINE_ROW`, ``"asof_all"`` when they do not."""
     times = spine.frame[TIME].to_numpy()
     span = times.max() - times.min() if len(times) else np.timedelta64(0, "us")
-    pairs = estimated_pairs(con, source, ttl, span)
-    return "asof" if pairs > ASOF_ABOVE_PAIRS_PER_ROW * max(len(times), 1) else "hash"
+    pairs, feature_rows = estimated_pairs(con, source, ttl, span)
+    rows = max(len(times), 1)
+    if pairs <= ASOF_ABOVE_PAIRS_PER_ROW * rows:
+        return "hash"
+    return "asof" if feature_rows > PRUNE_ABOVE_ROWS_PER_SPINE_ROW * rows else "asof_all"
 
 
 def point_in_time_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool, *,
                       plan: str = "asof") -> str:
     """The DuckDB query behind :func:`match_rows` (one bind variable: the cutoff, if any)."""
-    if plan == "asof":
-        return _asof_sql(source, ttl, with_cutoff)
+    if plan in ("asof", "asof_all"):
+        return _asof_sql(source, ttl, with_cutoff, prune=plan == "asof")
     width = _width_us(ttl)
     keys = [_quote(k) for k in source.keys]
     features = [_quote(f) for f in source.features]
@@ -291,13 +300,16 @@ def point_in_time_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool, *
     """
 
 
-def _asof_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool) -> str:
-    """The ASOF plan: rows in some spine row's two buckets, then one ordered merge per key."""
+def _asof_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool, prune: bool) -> str:
+    """The ASOF plan: (with ``prune``, only rows in some spine row's two buckets), then one
+    ordered merge per key."""
     width = _width_us(ttl)
     keys = [_quote(k) for k in source.keys]
     features = [_quote(f) for f in source.features]
     event, created = _ts(source.event_timestamp, "r"), _ts(source.created_timestamp, "r")
     cutoff = f"AND {created} <= ?" if with_cutoff else ""
+    semi = (f"""SEMI JOIN b ON {" AND ".join(f"r.{k} = b.{k}" for k in keys)}
+                AND epoch_us({event}) // {width} = b.{BUCKET}""" if prune else "")
     return f"""
         WITH b AS (
             SELECT {", ".join(keys)}, epoch_us({TIME}) // {width} - shifts.{BUCKET}_back
@@ -309,9 +321,7 @@ def _asof_sql(source: RowSource, ttl: dt.timedelta, with_cutoff: bool) -> str:
                    struct_pack(e := {event}, known := {created} IS NOT NULL,
                                c := coalesce({created}, TIMESTAMP 'epoch'),
                                o := CAST(r.{_quote(source.order)} AS BIGINT)) AS {ORDER}
-            FROM {source.relation} r SEMI JOIN b
-                ON {" AND ".join(f"r.{k} = b.{k}" for k in keys)}
-                AND epoch_us({event}) // {width} = b.{BUCKET}
+            FROM {source.relation} r {semi}
             WHERE {event} IS NOT NULL {cutoff}),
         s AS (
             SELECT {", ".join(keys)}, {TIME}, {ROW},
