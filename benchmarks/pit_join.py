@@ -54,7 +54,8 @@ Writes benchmarks/results/pit_join_shapes.json. ::
     nice -n 10 .venv/bin/python benchmarks/pit_join.py --shapes custom --entities 5000
 
 Writes benchmarks/results/pit_join.json (``--out`` elsewhere). Times are medians of
-``--repeats`` runs. Budget: mmp >= 10x faster than feast_file, faster than feast_duckdb,
+``--repeats`` runs, the contenders taking turns (one run each per round). Budget: mmp >=
+10x faster than feast_file, faster than feast_duckdb,
 and at most 1.2x the plain join.
 """
 
@@ -247,29 +248,34 @@ def _tied_values(folder: Path) -> np.ndarray:
 
 def measure(folder: Path, contenders: list[str], repeats: int, timeout: float,
             memory_cap_gb: float) -> dict:
-    """Run each contender in fresh processes (``feast_file`` once: it takes minutes);
-    median time, highest peak RSS."""
-    results = {}
-    for name in contenders:
-        runs, error = [], None
-        for _ in range(1 if name in SLOW else repeats):
+    """Run each contender in fresh processes, round by round so that every contender meets
+    the same load (``feast_file`` once: it takes minutes); median time, highest peak RSS."""
+    runs: dict[str, list[dict]] = {name: [] for name in contenders}
+    errors: dict[str, str] = {}
+    for round_ in range(repeats):
+        for name in contenders:
+            if name in errors or (name in SLOW and round_ > 0):
+                continue
             outcome = run_child(name, folder, timeout, memory_cap_gb)
             if isinstance(outcome, str):
-                error = outcome
-                break
-            runs.append(outcome)
-        if error:
-            results[name] = {"error": error, "runs": runs}
-            print(f"  {name:14s} did not finish: {error}", flush=True)
+                errors[name] = outcome
+            else:
+                runs[name].append(outcome)
+    results = {}
+    for name in contenders:
+        if name in errors:
+            results[name] = {"error": errors[name], "runs": runs[name]}
+            print(f"  {name:14s} did not finish: {errors[name]}", flush=True)
             continue
+        done = runs[name]
         results[name] = {
-            "seconds": statistics.median(r["seconds"] for r in runs),
-            "seconds_all": [r["seconds"] for r in runs],
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-            "rss_before_mb": statistics.median(r["rss_before_mb"] for r in runs),
-            "rows": runs[0]["rows"]}
+            "seconds": statistics.median(r["seconds"] for r in done),
+            "seconds_all": [r["seconds"] for r in done],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in done),
+            "rss_before_mb": statistics.median(r["rss_before_mb"] for r in done),
+            "rows": done[0]["rows"]}
         print(f"  {name:14s} {results[name]['seconds']:8.2f} s  peak "
-              f"{results[name]['peak_rss_mb']:6.0f} MB  rows {runs[0]['rows']}", flush=True)
+              f"{results[name]['peak_rss_mb']:6.0f} MB  rows {done[0]['rows']}", flush=True)
     return results
 
 
