@@ -21,8 +21,13 @@ KINDS = ("passed", "failed", "skipped")
 SUITE_BUDGET_SECONDS = 300
 
 
+def tally(counts: Counter[str]) -> str:
+    """``N passed, N failed, N skipped``."""
+    return ", ".join(f"{counts[k]} {k}" for k in KINDS)
+
+
 def closing_line(counts: Counter[str]) -> str:
-    return "scenarios: " + ", ".join(f"{counts[k]} {k}" for k in KINDS)
+    return f"scenarios: {tally(counts)}"
 
 
 def pass_name(env: str) -> str:
@@ -77,7 +82,7 @@ def closing_lines(paths: list[Path], wall_seconds: float,
         pass_counts, elapsed = read_pass(path)
         counts.update(pass_counts)
         name = path.stem.removeprefix("scenario-counts-")
-        lines.append(f"pass {name}: {elapsed:.0f} s, {closing_line(pass_counts)[11:]}")
+        lines.append(f"pass {name}: {elapsed:.0f} s, {tally(pass_counts)}")
     over = wall_seconds > budget_seconds
     verdict = "OVER BUDGET" if over else "within budget"
     lines.append(f"suite: {wall_seconds:.0f} s wall for every pass; the budget is "

@@ -10,31 +10,29 @@ downloaded folder, a store laid out differently, a run this query does not find)
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from mmp.artifact.metadata import ArtifactMetadata, parse_metadata
+from mmp.artifact.uris import MODEL_PATH, run_of
 
-_RUN = re.compile(r"^(?:runs:/)?(?P<run>[0-9a-f]{32})(?:/model/?)?$")
 _MODEL = """SELECT artifact_location FROM logged_models
-            WHERE source_run_id = ? AND name = 'model' AND lifecycle_stage = 'active'
+            WHERE source_run_id = ? AND name = ? AND lifecycle_stage = 'active'
             ORDER BY creation_timestamp_ms DESC LIMIT 1"""
 
 
 def local_metadata(tracking_uri: str, model_uri: str) -> ArtifactMetadata | None:
     """The metadata of ``model_uri``'s model in the SQLite store, or None (see above)."""
-    match = _RUN.match(model_uri)
-    if not match or not tracking_uri.startswith("sqlite:///"):
+    run_id = run_of(model_uri)
+    if run_id is None or not tracking_uri.startswith("sqlite:///"):
         return None
     database = Path(tracking_uri.removeprefix("sqlite:///"))
     if not database.is_file():
         return None
-    run_id = match["run"]
     try:
         with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True) as con:
-            row = con.execute(_MODEL, (run_id,)).fetchone()
+            row = con.execute(_MODEL, (run_id, MODEL_PATH)).fetchone()
     except sqlite3.Error:
         return None
     if row is None or not str(row[0]).startswith("file://"):

@@ -22,11 +22,10 @@ import yaml
 from mlflow.exceptions import MlflowException
 
 from mmp.artifact.metadata import ArtifactMetadata, parse_metadata
-from mmp.artifact.store import MODEL_PATH, ModelStore, _tracking
+from mmp.artifact.store import ModelStore, _tracking
+from mmp.artifact.uris import MODEL_PATH, run_of
 from mmp.errors import ArtifactError, ConfigError
 
-_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
-_RUNS = re.compile(r"^runs:/(?P<run>[0-9a-f]{32})/" + MODEL_PATH + "/?$")
 _ALIAS = re.compile(r"^models:/(?P<name>[^/@]+)@(?P<alias>[\w-]+)$")
 _VERSION = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
 
@@ -56,11 +55,10 @@ class LoadedModel:
 def resolve(store: ModelStore, uri: str) -> ModelRef:
     """Turn a run id or model URI into the run (and registry version) it names now."""
     uri = uri.strip()
-    if _RUN_ID.match(uri):
-        uri = f"runs:/{uri}/{MODEL_PATH}"
-    if match := _RUNS.match(uri):
-        store.require_run(match["run"])
-        return ModelRef(uri=uri, run_id=match["run"])
+    if run_id := run_of(uri):
+        store.require_run(run_id)
+        return ModelRef(uri=uri if uri.startswith("runs:/") else f"runs:/{run_id}/{MODEL_PATH}",
+                        run_id=run_id)
     try:
         if match := _ALIAS.match(uri):
             version = store.client.get_model_version_by_alias(match["name"], match["alias"])

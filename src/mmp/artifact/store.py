@@ -22,6 +22,7 @@ import mmp
 from mmp.artifact.metadata import ArtifactMetadata, parse_metadata
 from mmp.artifact.pyfunc import score
 from mmp.artifact.sqlite_store import create_store
+from mmp.artifact.uris import MODEL_PATH
 from mmp.errors import ArtifactError, ServiceUnavailableError
 from mmp.locking import file_lock
 from mmp.services import probe_http, tracking_health_url
@@ -30,7 +31,6 @@ from mmp.settings.config import EnvConfig
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-MODEL_PATH = "model"
 #: Where a run keeps its pictures (confusion matrix, ROC curve, residuals, importances).
 FIGURES_PATH = "evaluation"
 _CODE_PATH = Path(mmp.__file__).parent
