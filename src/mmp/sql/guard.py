@@ -38,6 +38,7 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 PLACEHOLDERS: dict[str, Callable[[str], str]] = {
     "duckdb": lambda name: f"${name}",
     "postgres": lambda name: f"%({name})s",
+    "spark": lambda name: f":{name}",
 }
 
 PARSE_HINT = ("fix the SQL at the quoted place; a parameter prints bare where a value "
