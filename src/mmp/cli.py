@@ -16,6 +16,8 @@ from mmp.errors import ConfigError, MmpError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mmp.artifact.metadata import ArtifactMetadata
+    from mmp.artifact.uris import ModelRef
     from mmp.schema import TrainingSchema
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -130,7 +132,7 @@ def validate_schema(
     if data.suffix.lower() not in (".parquet", ".csv") or not data.is_file():
         what = "is not a parquet or CSV file" if data.is_file() else "does not exist"
         raise DataError(f"{data} {what}", hint="pass --data a .parquet or .csv file of rows")
-    schema = _training_schema(model_uri)
+    schema = _read_metadata(model_uri)[1].training_schema
     report = validate_frame(schema, _read_data_file(data, schema))
     typer.echo(report.to_json())
     if not report.valid:
@@ -138,20 +140,23 @@ def validate_schema(
         raise typer.Exit(SchemaDriftError.exit_code)
 
 
-def _training_schema(model_uri: str) -> TrainingSchema:
-    """The model's training schema; from the local store's files when it can be (no MLflow
-    import, see mmp.artifact.local_runs), else through MLflow."""
+def _read_metadata(model_uri: str) -> tuple[ModelRef, ArtifactMetadata]:
+    """The model's reference and metadata: from the local store's files when they can be
+    (no MLflow import, see mmp.artifact.local_runs), else through MLflow."""
     from mmp.artifact.local_runs import local_metadata
+    from mmp.artifact.uris import run_ref
     from mmp.settings import load_config
 
     config = load_config()
-    metadata = local_metadata(config.tracking_uri, model_uri)
-    if metadata is None:
-        from mmp.artifact import registry
-        from mmp.artifact.store import ModelStore
+    ref = run_ref(model_uri)
+    if ref is not None and (metadata := local_metadata(config.tracking_uri, model_uri)):
+        return ref, metadata
+    from mmp.artifact import registry
+    from mmp.artifact.store import ModelStore
 
-        metadata = registry.read_metadata(ModelStore(config), model_uri)[1]
-    return metadata.training_schema
+    store = ModelStore(config)
+    store.check()
+    return registry.read_metadata(store, model_uri)
 
 
 def _read_data_file(path: Path, schema: TrainingSchema) -> pd.DataFrame:
@@ -233,14 +238,9 @@ def inspect(
 ) -> None:
     """Print what an artifact knows (recipe, template, params, features and their ttls,
     schema, metrics, fingerprints, package versions, lineage) as JSON."""
-    from mmp.artifact import registry
     from mmp.artifact.describe import describe
-    from mmp.artifact.store import ModelStore
-    from mmp.settings import load_config
 
-    store = ModelStore(load_config())
-    store.check()
-    ref, metadata = registry.read_metadata(store, model_uri)
+    ref, metadata = _read_metadata(model_uri)
     out.print_json(json.dumps(describe(metadata, ref)))
 
 

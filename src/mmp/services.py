@@ -16,15 +16,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import psycopg
-import redis
-from psycopg import sql
 
 from mmp.errors import ConfigError, ServiceUnavailableError
 from mmp.settings.config import EnvConfig, ServicesConfig
 from mmp.settings.secrets import mask_uri
+
+if TYPE_CHECKING:  # the drivers load with the first probe: `mmp train` needs neither
+    import psycopg
 
 SERVER_START_SECONDS = 90
 
@@ -45,6 +45,8 @@ class ServiceStatus:
 
 def probe_postgres(dsn: str, timeout: float = 3.0) -> str | None:
     """None if PostgreSQL answers at ``dsn``, else the reason."""
+    import psycopg
+
     try:
         with psycopg.connect(dsn, connect_timeout=max(1, round(timeout))) as con:
             con.execute("SELECT 1")
@@ -66,6 +68,8 @@ def probe_http(url: str, timeout: float = 3.0) -> str | None:
 
 def probe_redis(url: str, timeout: float = 3.0) -> str | None:
     """None if Redis answers PING at ``url`` within ``timeout`` (no retries), else the reason."""
+    import redis
+
     client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
                                   retry=None)
     try:
@@ -123,6 +127,8 @@ def database_name(dsn: str) -> str:
 
 def ensure_database(admin_dsn: str, name: str) -> bool:
     """Create database ``name`` unless it exists; True if it was created."""
+    from psycopg import sql
+
     with _admin(admin_dsn) as con:
         exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists:
@@ -133,12 +139,16 @@ def ensure_database(admin_dsn: str, name: str) -> bool:
 
 def drop_database(admin_dsn: str, name: str) -> None:
     """Drop database ``name`` if it exists, closing its connections first."""
+    from psycopg import sql
+
     with _admin(admin_dsn) as con:
         con.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
             sql.Identifier(name)))
 
 
 def _admin(admin_dsn: str) -> psycopg.Connection:
+    import psycopg
+
     try:
         return psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3)
     except psycopg.Error as exc:

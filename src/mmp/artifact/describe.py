@@ -9,7 +9,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from mmp.artifact.metadata import ArtifactMetadata
-from mmp.artifact.registry import ModelRef
+from mmp.artifact.uris import ModelRef
 from mmp.errors import MmpError
 from mmp.pipelines.loading import build_query
 

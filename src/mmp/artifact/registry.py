@@ -23,24 +23,11 @@ from mlflow.exceptions import MlflowException
 
 from mmp.artifact.metadata import ArtifactMetadata, parse_metadata
 from mmp.artifact.store import ModelStore, _tracking
-from mmp.artifact.uris import MODEL_PATH, run_of
+from mmp.artifact.uris import MODEL_PATH, ModelRef, run_ref
 from mmp.errors import ArtifactError, ConfigError
 
 _ALIAS = re.compile(r"^models:/(?P<name>[^/@]+)@(?P<alias>[\w-]+)$")
 _VERSION = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """What a model URI points at right now."""
-
-    uri: str
-    run_id: str
-    name: str | None = None
-    version: str | None = None
-    alias: str | None = None
-    #: The model folder on disk when ``uri`` names a downloaded model.
-    folder: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -55,10 +42,9 @@ class LoadedModel:
 def resolve(store: ModelStore, uri: str) -> ModelRef:
     """Turn a run id or model URI into the run (and registry version) it names now."""
     uri = uri.strip()
-    if run_id := run_of(uri):
-        store.require_run(run_id)
-        return ModelRef(uri=uri if uri.startswith("runs:/") else f"runs:/{run_id}/{MODEL_PATH}",
-                        run_id=run_id)
+    if ref := run_ref(uri):
+        store.require_run(ref.run_id)
+        return ref
     try:
         if match := _ALIAS.match(uri):
             version = store.client.get_model_version_by_alias(match["name"], match["alias"])

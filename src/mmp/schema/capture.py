@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import pandas as pd
-from pandas.api import types as ptypes
 from pydantic import BaseModel, ConfigDict
 
 from mmp.errors import DataError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas loads where frames are handled: `mmp render-sql` needs none
+    import pandas as pd
     from mlflow.types import Schema
 
 LogicalType = Literal["integer", "float", "boolean", "string", "categorical", "datetime"]
@@ -137,6 +135,9 @@ def value_kind(series: pd.Series) -> str:
 
     Only an object column is scanned; every other answer comes from the dtype.
     """
+    import pandas as pd
+    from pandas.api import types as ptypes
+
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return value_kind(pd.Series(dtype.categories)) if len(dtype.categories) else "null"
@@ -158,6 +159,8 @@ def value_kind(series: pd.Series) -> str:
 
 def logical_type(series: pd.Series) -> LogicalType:
     """The logical type a training column holds; text with few values is categorical."""
+    import pandas as pd
+
     kind = value_kind(series)
     if isinstance(series.dtype, pd.CategoricalDtype):
         return "categorical"
@@ -173,6 +176,10 @@ def logical_type(series: pd.Series) -> LogicalType:
 
 def capture_schema(frame: pd.DataFrame, roles: dict[str, Role]) -> TrainingSchema:
     """Describe every column of ``frame`` that has a role, in the frame's order."""
+    import numpy as np
+    import pandas as pd
+    from pandas.api import types as ptypes
+
     columns = []
     for name in frame.columns:
         if name not in roles:
