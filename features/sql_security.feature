@@ -246,14 +246,16 @@ Feature: SQL templates cannot be injected
 
   Rule: a value may be written as a standard typed literal, and still reaches the warehouse only as data
     A date or timestamp written the standard way, DATE '{{ start_date }}', is a typed bind
-    variable: nothing but the one parameter may stand inside its quotes.
+    variable: nothing but the one parameter may stand inside its quotes. On every warehouse
+    it selects what the same literal written out by hand selects.
 
-    @fixture.warehouse
-    Scenario Outline: A window written with <kind> literals selects exactly the sessions of that window
+    @dev @fixture.warehouse
+    Scenario Outline: A window written with <kind> literals selects exactly the sessions the window written out by hand selects
       Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= <kind> '{{ start_date }}' AND event_timestamp < <kind> '{{ end_date }}'"
       When the sessions are loaded with start_date set to "2024-01-03"
       Then the start_date reaches the warehouse only as a bind variable
       And exactly the matching sessions come back
+      And the same sessions come back as from the hand-written "SELECT session_id FROM sessions WHERE event_timestamp >= <kind> '2024-01-03' AND event_timestamp < <kind> '2025-01-01'"
 
       Examples: the standard typed literals
         | kind        |
@@ -262,12 +264,13 @@ Feature: SQL templates cannot be injected
         | TIMESTAMPTZ |
         | timestamp   |
 
-    @fixture.warehouse
-    Scenario: A window whose length is written as an interval literal selects exactly the sessions of that window
+    @dev @fixture.warehouse
+    Scenario: A window whose length is written as an interval literal selects exactly the sessions the window written out by hand selects
       Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= DATE '{{ start_date }}' AND event_timestamp < DATE '{{ start_date }}' + INTERVAL '{{ period }}'"
       When the sessions are loaded with period set to "366 days"
       Then the period reaches the warehouse only as a bind variable
       And exactly the matching sessions come back
+      And the same sessions come back as from the hand-written "SELECT session_id FROM sessions WHERE event_timestamp >= DATE '2024-01-01' AND event_timestamp < DATE '2024-01-01' + INTERVAL '366 days'"
 
     Scenario Outline: Anything more than the one parameter inside a typed literal's quotes is refused
       Given the session loader's template is "<template>"
@@ -281,13 +284,15 @@ Feature: SQL templates cannot be injected
         | SELECT session_id FROM sessions WHERE device = DATE '{{ label \| lower }}'                      | parameter 'label' is printed inside quotes      |
         | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY | parameter 'min_views' is printed inside quotes  |
 
-  Rule: a refusal of a value printed inside quotes suggests what to write instead, and the suggestion works
+  Rule: a refusal of a value printed inside quotes, a comment or a name suggests what to write instead, and the suggestion works
+    A suggestion is template text: written in place of what was refused, it renders and runs,
+    on every warehouse. A column or table name can only be one an enum parameter declares.
 
-    @fixture.warehouse
-    Scenario Outline: Following the suggestion for a value written inside quotes gives a query that runs
+    @dev @fixture.warehouse
+    Scenario Outline: Following the suggestion for a value written inside quotes, a comment or a name gives a query that runs
       Given the session loader's template is "<template>"
       When the session query is prepared
-      Then the query is refused because "printed inside quotes"
+      Then the query is refused because "printed inside quotes, a comment or a name"
       And the refusal suggests "<suggestion>" in place of "<written>", which runs
 
       Examples: a value in quotes, in a longer text, in a typed literal with more in it, and in an interval with a unit
@@ -297,6 +302,25 @@ Feature: SQL templates cannot be injected
         | SELECT 'O''Brien: {{ label }}' AS label, session_id FROM sessions                               | 'O''Brien: {{ label }}'            | 'O''Brien: ' \|\| {{ label }}                     |
         | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'     | TIMESTAMP '{{ start_date }} 06:00' | CAST({{ start_date }} \|\| ' 06:00' AS TIMESTAMP) |
         | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY | INTERVAL '{{ min_views }}' DAY     | {{ min_views }} * INTERVAL '1' DAY                |
+
+      Examples: a value run into the text after it, and in dollar quotes
+        | template                                                           | written          | suggestion           |
+        | SELECT '{{ label }}s' AS label, session_id FROM sessions           | '{{ label }}s'   | {{ label }} \|\| 's' |
+        | SELECT session_id FROM sessions WHERE device LIKE $${{ label }}%$$ | $${{ label }}%$$ | {{ label }} \|\| '%' |
+
+      Examples: a value in a comment, and a choice of column written as a quoted name
+        | template                                                                      | written                                       | suggestion                        |
+        | SELECT session_id FROM sessions -- the sessions labelled {{ label }}          | -- the sessions labelled {{ label }}          | -- the sessions labelled label    |
+        | SELECT session_id /* from {{ start_date }} to {{ end_date }} */ FROM sessions | /* from {{ start_date }} to {{ end_date }} */ | /* from start_date to end_date */ |
+        | /* sessions for {{ label }} */ SELECT session_id FROM sessions                | /* sessions for {{ label }} */                | /* sessions for label */          |
+        | SELECT session_id FROM sessions ORDER BY "{{ sort_column }}"                  | "{{ sort_column }}"                           | {{ sort_column \| identifier }}   |
+
+    @dev @fixture.warehouse
+    Scenario: A text printed as a quoted column name is refused, and declaring it as a choice of columns runs
+      Given the session loader's template is "SELECT session_id, "{{ label }}" FROM sessions"
+      When the session query is prepared with label set to "device"
+      Then the query is refused because "parameter 'label' is printed inside quotes, a comment or a name"
+      And declaring label as one of "device, page_views" and writing "{{ label | identifier }}" in place of ""{{ label }}"", as the refusal suggests, runs
 
     @fixture.warehouse
     Scenario: A number written as an interval literal is refused, and multiplying it by one day runs

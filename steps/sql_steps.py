@@ -13,7 +13,7 @@ from parse_type import TypeBuilder
 
 from mmp.pipelines.loading import build_query
 from mmp.settings import load_settings
-from mmp.settings.recipe import Loader
+from mmp.settings.recipe import Loader, ParamSpec
 from mmp.sql.template import Query
 from mmp.sql.warehouse import open_warehouse
 from mmp.synthetic import generate
@@ -151,14 +151,40 @@ def step_query_accepted(context):
     require_success(context)
 
 
-@then('the refusal suggests "{suggestion}" in place of "{written}", which runs')
-def step_refusal_suggestion_runs(context, suggestion, written):
+def _follow_suggestion(context, suggestion: str, written: str, *also: str) -> None:
+    """Write the refusal's suggestion (and check it says ``also``) in place of ``written``,
+    then load with the values the refused attempt was given: it must run."""
     hint = require_refusal(context).hint or ""
-    assert suggestion in hint, f"the hint does not suggest {suggestion!r}:\n  hint: {hint}"
+    for expected in (suggestion, *also):
+        assert expected in hint, f"the hint does not suggest {expected!r}:\n  hint: {hint}"
     assert written in context.template_text, f"{written!r} is not in {context.template_text!r}"
     context.template_text = context.template_text.replace(written, suggestion)
-    step_load(context)
+    warehouse = open_warehouse(context.config_env)
+    attempt(context, lambda: warehouse.fetch(_prepare(context, context.supplied)))
     require_success(context)
+
+
+@then('the refusal suggests "{suggestion}" in place of "{written}", which runs')
+def step_refusal_suggestion_runs(context, suggestion, written):
+    _follow_suggestion(context, suggestion, written)
+
+
+@then('declaring {param} as one of "{names}" and writing "{suggestion}" in place of '
+      '"{written}", as the refusal suggests, runs')
+def step_declaring_choice_runs(context, param, names, suggestion, written):
+    choices = ParamSpec(type="enum", values=[n.strip() for n in names.split(",")])
+    params = {**context.loader.params, param: choices}
+    context.loader = context.loader.model_copy(update={"params": params})
+    _follow_suggestion(context, suggestion, written, f"declare {param}", "type: enum")
+
+
+@then('the same sessions come back as from the hand-written "{template}"')
+def step_same_as_hand_written(context, template):
+    frame, kind = require_success(context), context.config_env.warehouse.kind
+    by_hand, _ = build_query(context.loader, template, {}, dialect=kind,
+                             template_name=context.loader.source_uri)
+    expected = open_warehouse(context.config_env).fetch(by_hand)
+    expect_equal(f"sessions of {template!r}", _ids(expected), _ids(frame))
 
 
 @then("the {param} reaches the warehouse only as a bind variable")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -355,43 +355,99 @@ def _check_placeholders(placeholders: set[str], params: Mapping[str, Any], refus
     if hidden:
         raise refuse(f"parameter {hidden[0]!r} is printed inside quotes, a comment or a name, "
                      "where it cannot be a bind variable",
-                     hint=_unquoting_hint(hidden[0], sql, dialect))
+                     hint=_unquoting_hint(hidden[0], sql, dialect, params))
 
 
 #: Typed-literal keywords a quoted parameter may follow (``INTERVAL '…' DAY`` has a unit).
 _TYPE_WORDS = frozenset(("DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "DATETIME", "INTERVAL"))
 _UNITS = frozenset(("YEAR", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND",
                     "MICROSECOND"))
+#: Quoted texts whose content is the text itself, with no escapes: '…', N'…', $$…$$.
+_PLAIN_TEXTS = frozenset((TokenType.STRING, TokenType.NATIONAL_STRING,
+                          TokenType.HEREDOC_STRING, TokenType.RAW_STRING))
+#: Tokens that are names: "quoted" ones, and a word the placeholder is glued to.
+_NAMES = frozenset((TokenType.IDENTIFIER, TokenType.VAR))
 
 
-def _unquoting_hint(name: str, sql: str, dialect: str) -> str:
-    """How to write parameter ``name`` where it is printed inside quotes, as template text
-    that renders: the quoted text around it concatenated, or a cast to the typed literal."""
-    bare = f"{{{{ {name} }}}}"
-    placeholder = re.compile(re.escape(PLACEHOLDERS[dialect](name)) + r"(?!\w)")
+def _unquoting_hint(name: str, sql: str, dialect: str, params: Collection[str]) -> str:
+    """How to write parameter ``name`` where it is printed inside quotes, a comment or a
+    name, as template text that renders and runs: the quoted text around it concatenated,
+    a cast to the typed literal, the comment with the parameter's name, or an enum name."""
     try:
         tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
     except SqlglotError:
         tokens = []
-    for i, token in enumerate(tokens):
-        if token.token_type is not TokenType.STRING or not placeholder.search(token.text):
-            continue
-        texts = placeholder.split(token.text)
-        pieces = [bare if n % 2 else "'" + texts[n // 2].replace("'", "''") + "'"
-                  for n in range(2 * len(texts) - 1)]
-        written = " || ".join(p for p in pieces if p != "''")
-        word = tokens[i - 1].text.upper() if i else ""
-        unit = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
-        if word == "INTERVAL" and written == bare and unit.removesuffix("S") in _UNITS:
-            unit = unit.removesuffix("S")
-            return (f"multiply it by one {unit.lower()}: {bare} * INTERVAL '1' {unit}; "
-                    "the database receives the value separately")
-        if word in _TYPE_WORDS:
-            return (f"write it as a typed bind variable: CAST({written} AS {word}); the "
-                    "database receives the value separately and needs no quotes around it")
-        return (f"print it bare: {written}; the database receives the value separately "
-                "and needs no quotes around it")
-    return (f"print it bare where its value belongs, {bare}, and take it out of comments "
-            f"and quoted names (a column or table name is an enum parameter: "
-            f"{{{{ {name} | identifier }}}})")
+    # the placeholder on its own first; then glued to the word after it ("{{ p }}_total")
+    for placeholder in (_placeholder(name, dialect), _placeholder(name, dialect, glued=True)):
+        for i, token in enumerate(tokens):
+            for comment in token.comments:
+                if placeholder.search(comment):
+                    return _comment_hint(name, comment, sql, dialect, params)
+            if not placeholder.search(token.text):
+                continue
+            if token.token_type in _PLAIN_TEXTS:
+                return _text_hint(name, token.text, placeholder, tokens[i - 1] if i else None,
+                                  tokens[i + 1] if i + 1 < len(tokens) else None)
+            if token.token_type in _NAMES:
+                return _name_hint(name, token, dialect, params)
+    return (f"print it bare where its value belongs, {_bare(name)}: outside quotes and "
+            "comments, apart from any word, and joined to a text with ||; the database "
+            "receives the value separately")
 
+
+def _bare(name: str) -> str:
+    return f"{{{{ {name} }}}}"
+
+
+def _placeholder(name: str, dialect: str, *, glued: bool = False) -> re.Pattern[str]:
+    """Where ``name`` is printed; ``glued`` also finds it run into the word after it."""
+    return re.compile(re.escape(PLACEHOLDERS[dialect](name)) + ("" if glued else r"(?!\w)"))
+
+
+def _as_template(text: str, dialect: str, params: Collection[str], write: Any) -> str:
+    """``text`` with each parameter's placeholder written back as ``write(name)`` (longest
+    names first, so ``$label_total`` is label_total's where both are parameters)."""
+    for other in sorted(params, key=len, reverse=True):
+        text = _placeholder(other, dialect, glued=True).sub(lambda _, n=other: write(n), text)
+    return text
+
+
+def _text_hint(name: str, text: str, placeholder: re.Pattern[str], before: Any,
+               after: Any) -> str:
+    """A parameter inside a quoted text: the pieces joined with ||, or a typed cast."""
+    bare = _bare(name)
+    texts = placeholder.split(text)
+    pieces = [bare if n % 2 else "'" + texts[n // 2].replace("'", "''") + "'"
+              for n in range(2 * len(texts) - 1)]
+    written = " || ".join(p for p in pieces if p != "''")
+    word = before.text.upper() if before else ""
+    unit = after.text.upper().removesuffix("S") if after else ""
+    if word == "INTERVAL" and written == bare and unit in _UNITS:
+        return (f"multiply it by one {unit.lower()}: {bare} * INTERVAL '1' {unit}; "
+                "the database receives the value separately")
+    if word in _TYPE_WORDS:
+        return (f"write it as a typed bind variable: CAST({written} AS {word}); the "
+                "database receives the value separately and needs no quotes around it")
+    return (f"print it bare: {written}; the database receives the value separately "
+            "and needs no quotes around it")
+
+
+def _comment_hint(name: str, comment: str, sql: str, dialect: str,
+                  params: Collection[str]) -> str:
+    """A parameter inside a comment: the same comment naming the parameter instead."""
+    opener, closer = ("/*", "*/") if f"/*{comment}*/" in sql else ("--", "")
+    named = _as_template(comment, dialect, params, lambda n: n)
+    return (f"a comment never reaches the database as a value: name the parameter there "
+            f"instead, {opener}{named}{closer}, and print it bare, {_bare(name)}, outside "
+            "the comment where its value belongs (render-sql lists the values sent)")
+
+
+def _name_hint(name: str, token: Any, dialect: str, params: Collection[str]) -> str:
+    """A parameter inside a column or table name: only an enum's declared names may be one."""
+    written = _as_template(token.text, dialect, params, _bare)
+    if token.token_type is TokenType.IDENTIFIER:
+        written = '"' + written.replace('"', '""') + '"'
+    return (f"a column or table name can only be one an enum parameter declares, and mmp "
+            f"quotes it: write {{{{ {name} | identifier }}}} in place of {written}, and "
+            f"declare {name} in the recipe with type: enum and, as its values, the whole "
+            "names it may take (if it is not an enum already)")
