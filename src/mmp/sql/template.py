@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import (
     StrictUndefined,
@@ -55,17 +55,10 @@ def typed_literals(template_text: str) -> str:
     return _TYPED_LITERAL.sub(cast, template_text)
 
 
-@lru_cache(maxsize=128)
-def _interval_literals(template_text: str) -> frozenset[str]:
-    """The parameters ``template_text`` writes as ``INTERVAL '{{ p }}'`` (rewritten to a cast)."""
-    return frozenset(m["name"] for m in _TYPED_LITERAL.finditer(template_text)
-                     if m["type"].upper() == "INTERVAL" and not m["after"])
-
-
-def _check_intervals(template_text: str, values: Mapping[str, Any], used: set[str],
+def _check_intervals(intervals: frozenset[str], values: Mapping[str, Any], used: set[str],
                      template_name: str | None) -> None:
     """Only text such as '3 days' reads as an interval; a number needs its unit."""
-    for name in sorted(_interval_literals(template_text) & used):
+    for name in sorted(intervals & used):
         if not isinstance(values[name], str):
             raise UnsafeSQLError(
                 f"parameter {name!r} is written as INTERVAL '{{{{ {name} }}}}' but its value "
@@ -133,14 +126,9 @@ def quote_identifier(name: Any, dialect: str) -> str:
     return exp.to_identifier(str(name), quoted=True).sql(dialect=dialect)
 
 
-def _finalize(value: Any) -> Any:
-    return str(value) if isinstance(value, BindParam) else value
-
-
 def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, finalize=_finalize,
-        keep_trailing_newline=True,
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
     )
     env.globals.clear()  # no lipsum, cycler, joiner, namespace, range: only the parameters
     env.filters["identifier"] = identifier
@@ -150,9 +138,18 @@ def _environment() -> SandboxedEnvironment:
 _ENVIRONMENT = _environment()
 
 
+class _Compiled(NamedTuple):
+    """A template ready to render, and the parameters it writes as ``INTERVAL '{{ p }}'``."""
+
+    template: Template
+    intervals: frozenset[str]
+
+
 @lru_cache(maxsize=128)
-def _compile(template_text: str) -> Template:
-    return _ENVIRONMENT.from_string(typed_literals(template_text))
+def _compile(template_text: str) -> _Compiled:
+    intervals = frozenset(m["name"] for m in _TYPED_LITERAL.finditer(template_text)
+                          if m["type"].upper() == "INTERVAL" and not m["after"])
+    return _Compiled(_ENVIRONMENT.from_string(typed_literals(template_text)), intervals)
 
 
 def render_query(
@@ -175,7 +172,8 @@ def render_query(
                                quote_identifier(value, dialect) if name in identifiers else None)
                for name, value in params.items()}
     try:
-        sql = _compile(template_text).render(context)
+        compiled = _compile(template_text)
+        sql = compiled.template.render(context)
     except IdentifierError as exc:
         raise UnsafeSQLError(str(exc), template=template_name,
                              hint="declare the parameter with type: enum and the column or "
@@ -199,7 +197,7 @@ def render_query(
                              template=template_name,
                              hint="templates may only print parameters and branch on them"
                              ) from None
-    _check_intervals(template_text, params, used, template_name)
+    _check_intervals(compiled.intervals, params, used, template_name)
     query = Query(sql=sql, params={n: params[n] for n in sorted(used)}, dialect=dialect)
     check_query(query.sql, query.params, dialect=dialect, allowed_paths=allowed_paths,
                 template=template_name)
