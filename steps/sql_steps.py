@@ -175,7 +175,8 @@ def step_declaring_choice_runs(context, param, names, suggestion, written):
     choices = ParamSpec(type="enum", values=[n.strip() for n in names.split(",")])
     params = {**context.loader.params, param: choices}
     context.loader = context.loader.model_copy(update={"params": params})
-    _follow_suggestion(context, suggestion, written, f"declare {param}", "type: enum")
+    _follow_suggestion(context, suggestion, written, f"in place of {written}",
+                       f"declare {param}", "type: enum")
 
 
 @then('the same sessions come back as from the hand-written "{template}"')

@@ -365,8 +365,6 @@ _UNITS = frozenset(("YEAR", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", 
 #: Quoted texts whose content is the text itself, with no escapes: '…', N'…', $$…$$.
 _PLAIN_TEXTS = frozenset((TokenType.STRING, TokenType.NATIONAL_STRING,
                           TokenType.HEREDOC_STRING, TokenType.RAW_STRING))
-#: Tokens that are names: "quoted" ones, and a word the placeholder is glued to.
-_NAMES = frozenset((TokenType.IDENTIFIER, TokenType.VAR))
 
 
 def _unquoting_hint(name: str, sql: str, dialect: str, params: Collection[str]) -> str:
@@ -388,8 +386,8 @@ def _unquoting_hint(name: str, sql: str, dialect: str, params: Collection[str]) 
             if token.token_type in _PLAIN_TEXTS:
                 return _text_hint(name, token.text, placeholder, tokens[i - 1] if i else None,
                                   tokens[i + 1] if i + 1 < len(tokens) else None)
-            if token.token_type in _NAMES:
-                return _name_hint(name, token, dialect, params)
+            if token.token_type is TokenType.IDENTIFIER:
+                return _name_hint(name, token.text, dialect, params)
     return (f"print it bare where its value belongs, {_bare(name)}: outside quotes and "
             "comments, apart from any word, and joined to a text with ||; the database "
             "receives the value separately")
@@ -442,11 +440,9 @@ def _comment_hint(name: str, comment: str, sql: str, dialect: str,
             "the comment where its value belongs (render-sql lists the values sent)")
 
 
-def _name_hint(name: str, token: Any, dialect: str, params: Collection[str]) -> str:
-    """A parameter inside a column or table name: only an enum's declared names may be one."""
-    written = _as_template(token.text, dialect, params, _bare)
-    if token.token_type is TokenType.IDENTIFIER:
-        written = '"' + written.replace('"', '""') + '"'
+def _name_hint(name: str, text: str, dialect: str, params: Collection[str]) -> str:
+    """A parameter inside a quoted name: only an enum's declared names may be one."""
+    written = '"' + _as_template(text, dialect, params, _bare).replace('"', '""') + '"'
     return (f"a column or table name can only be one an enum parameter declares, and mmp "
             f"quotes it: write {{{{ {name} | identifier }}}} in place of {written}, and "
             f"declare {name} in the recipe with type: enum and, as its values, the whole "
