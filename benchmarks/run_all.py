@@ -21,14 +21,19 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-#: script -> arguments for a quick run (the full run uses each script's defaults).
+#: results name -> (script, arguments of the full run, arguments of a quick run); each
+#: run writes results/<name>.json.
 SCRIPTS = {
-    "sql_render.py": ["--renders", "500"],
-    "schema_validation.py": ["--repeats", "5"],
-    "pit_join.py": ["--rows", "100000", "--feature-rows", "500000", "--repeats", "1"],
-    "serving.py": ["--requests", "100"],
-    "batch_memory.py": ["--rows", "1500000"],
-    "startup.py": ["--repeats", "2"],
+    "sql_render": ("sql_render.py", [], ["--renders", "500"]),
+    "schema_validation": ("schema_validation.py", [], ["--repeats", "5"]),
+    "pit_join": ("pit_join.py", [],
+                 ["--rows", "100000", "--feature-rows", "500000", "--repeats", "1"]),
+    "pit_join_shapes": ("pit_join.py", ["--shapes"],
+                        ["--shapes", "--shape-rows", "10000", "--shape-feature-rows",
+                         "100000", "--repeats", "1"]),
+    "serving": ("serving.py", [], ["--requests", "100"]),
+    "batch_memory": ("batch_memory.py", [], ["--rows", "1500000"]),
+    "startup": ("startup.py", [], ["--repeats", "2"]),
 }
 PACKAGES = ("duckdb", "feast", "mlflow", "pandas", "numpy", "scikit-learn", "sqlglot",
             "fastapi", "pydantic")
@@ -41,8 +46,9 @@ def machine() -> dict[str, object]:
             "packages": {p: importlib.metadata.version(p) for p in PACKAGES}}
 
 
-def run(script: str, quick: bool) -> int:
-    command = [sys.executable, str(HERE / script), *(SCRIPTS[script] if quick else [])]
+def run(name: str, quick: bool) -> int:
+    script, full, fast = SCRIPTS[name]
+    command = [sys.executable, str(HERE / script), *(fast if quick else full)]
     print(f"$ {' '.join(command)}", flush=True)
     return subprocess.run(command, check=False).returncode
 
@@ -81,6 +87,19 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
                             f"{peer} {other['seconds']:.2f} s, {other['peak_rss_mb']} MB, "
                             f"{other['rows']:,} rows",
                             f"{other['seconds'] / mmp['seconds']:.2f} (peer/mmp)"))
+        return out
+    if name == "pit_join_shapes":
+        size = f"{data['spine_rows']:,} x {data['feature_rows']:,}, {data['span_days']} days"
+        out = []
+        for shape, row in data["shapes"].items():
+            spec, best = row["spec"], row["best_other"]
+            growth = next((f"; time x{v} with 10x the rows per entity" for k, v in row.items()
+                           if k.startswith("mmp_time_over_")), "")
+            out.append((f"point-in-time join, {shape} ({spec['entities']:,} entities, skew "
+                        f"{spec['skew']}, ttl {spec['ttl_days']} d), {size}",
+                        f"{row['seconds']['mmp']:.2f} s{growth}",
+                        f"fastest other exact formulation: {best} {row['seconds'][best]:.2f} s",
+                        f"{row['mmp_over_best']} (mmp/best)"))
         return out
     if name == "serving":
         mmp, peer = data["results"]["mmp_serve"], data["results"]["mlflow_models_serve"]
@@ -150,8 +169,8 @@ def main() -> int:
     load_before = [round(x, 2) for x in os.getloadavg()]
     failed = [] if args.collect_only else [s for s in SCRIPTS if run(s, args.quick) != 0]
     collected = {}
-    for script in SCRIPTS:
-        path = RESULTS / f"{Path(script).stem}.json"
+    for name in SCRIPTS:
+        path = RESULTS / f"{name}.json"
         if path.is_file():
             collected[path.stem] = json.loads(path.read_text(encoding="utf-8"))
     info = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
