@@ -225,6 +225,25 @@ Feature: Point-in-time correct features
         | Ada  | 2024-03-01 09:59:59 | 3      |
         | Ada  | 2024-03-01 10:30:00 | 6      |
 
+  Rule: inside the warehouse, a dense history is joined exactly, one index lookup per session
+
+    @use.with_env=dev
+    Scenario: 2,000 sessions over 20,000 rows of 100 busy users get the in-memory join's values
+      Given 100 users with 200 "activity" values each over 10 days, 4 recorded at every moment
+      And 2000 sessions of those users and 10 strangers over the same days
+      When the sessions are enriched with "activity:visits" as known at 2024-03-08 00:00:00 in the warehouse and in memory
+      Then the warehouse and the in-memory join give every session the same visits
+      And the warehouse found each session's value with one lookup of the activity index on user and event time
+
+    @use.with_env=dev
+    Scenario: A feature table the data scientist may only read is joined all the same, with a warning saying how to index it
+      Given 20 users with 100 "activity" values each over 10 days, 5 recorded at every moment
+      And 500 sessions of those users and 5 strangers over the same days
+      And the data scientist may only read the warehouse's feature tables
+      When the sessions are enriched with "activity:visits" as known at 2024-03-08 00:00:00 in the warehouse and in memory
+      Then the warehouse and the in-memory join give every session the same visits
+      And applying the feature views warned once that "activity" has no index, with the statement its owner should run
+
   Rule: every session is kept, in the order given
 
     Scenario: A user with no recorded values keeps the session, with empty features

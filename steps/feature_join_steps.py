@@ -13,22 +13,16 @@ from mmp.featurestore.join import join_latest_value
 from mmp.featurestore.refs import parse_refs
 from steps.support.cli import run_cli
 from steps.support.feature_lab import (
-    TIME_PATTERN,
     LatestValueRetrieval,
     lab_of,
     names,
-    parse_time,
     rows_at_one_moment,
     table_differences,
     table_frame,
+    utc_time,
 )
 from steps.support.leakage import canary_tables, holdout_roc_auc
 from steps.support.outcomes import attempt, require_refusal, require_success
-
-
-@parse.with_pattern(TIME_PATTERN)
-def _utc_time(text: str) -> pd.Timestamp | None:
-    return parse_time(text)
 
 
 @parse.with_pattern(r"\d+ ?[a-z][a-z0-9 ,]*")
@@ -36,7 +30,7 @@ def _ttl(text: str) -> dt.timedelta:
     return parse_duration(text)
 
 
-register_type(UtcTime=_utc_time, Ttl=_ttl)
+register_type(UtcTime=utc_time, Ttl=_ttl)
 
 
 @given('the feature view "{view}" keeps each user\'s "{feature}" for {ttl:Ttl}')

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import parse
 
 from mmp.featurestore.definitions import FeatureDefinitions
 from mmp.featurestore.join import (
@@ -37,6 +38,12 @@ TIMES = ("event_timestamp", "created_timestamp")
 TIME_PATTERN = (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"
                 r"(?:Z| UTC| ?[+-]\d{2}:\d{2}| [A-Z][A-Za-z_]+/[A-Za-z_]+)?")
 _ZONE_NAME = re.compile(r"^(?P<time>\S+ \S+) (?P<zone>[A-Z][A-Za-z_]+/[A-Za-z_]+)$")
+
+
+@parse.with_pattern(TIME_PATTERN)
+def utc_time(text: str) -> pd.Timestamp | None:
+    """The ``UtcTime`` step parameter type: :func:`parse_time`."""
+    return parse_time(text)
 
 
 def parse_time(text: str) -> pd.Timestamp | None:
@@ -87,6 +94,8 @@ class FeatureLab:
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     sessions: pd.DataFrame | None = None
     backend: HistoricalRetrieval | None = None
+    #: The environment as the data scientist joins in it, when not as the tables' owner.
+    reader: EnvConfig | None = None
     _repository: FeatureRepository | None = None
 
     def define(self, view: str, feature: str, ttl: dt.timedelta) -> None:
@@ -123,18 +132,19 @@ class FeatureLab:
         if self._repository is not None:
             return self._repository
         open_warehouse(self.config).replace_tables({v: self.table(v) for v in self.views})
-        repository = FeatureRepository(self.config, self.definitions())
+        repository = FeatureRepository(self.reader or self.config, self.definitions())
         repository.apply()
         self._repository = repository
         return repository
 
-    def enrich_in_memory(self, refs: str) -> pd.DataFrame:
+    def enrich_in_memory(self, refs: str,
+                         created_before: pd.Timestamp | None = None) -> pd.DataFrame:
         """The same join as a pure function over the recorded tables, view after view."""
         frame = self.sessions
         for ref in parse_refs(names(refs)):
             frame = join_point_in_time(frame, self.rows[ref.view], keys=["user"],
                                        ttl=self.views[ref.view][1], features=[ref.feature],
-                                       view=ref.view)
+                                       view=ref.view, created_before=created_before)
         return frame
 
     def enrich(self, refs: str, created_before: pd.Timestamp | None = None) -> pd.DataFrame:

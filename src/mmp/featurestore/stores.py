@@ -23,6 +23,7 @@ import json
 import os
 import sqlite3
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -49,6 +50,13 @@ class OfflineSources(ABC):
     @abstractmethod
     def source(self, name: str, view: ViewDef) -> Any:
         """The Feast ``DataSource`` of the view ``name``."""
+
+    def ensure_indexes(self, definitions: Callable[[], FeatureDefinitions],
+                       tables: Collection[str] | None = None) -> list[str]:
+        """Give the views' tables (only ``tables``, if given) what their point-in-time join
+        needs to be fast; one warning per table that cannot be given it. ``definitions``
+        is called only by sources that index (a parquet export needs nothing)."""
+        return []
 
 
 class ParquetExports(OfflineSources):
@@ -92,8 +100,9 @@ class PostgresTables(OfflineSources):
     and historical retrieval runs inside PostgreSQL (``retrieval.PostgresRetrieval``).
     """
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, connect_timeout: float = 3.0) -> None:
         self.dsn = dsn
+        self.connect_timeout = connect_timeout
 
     def feast_config(self) -> Any:
         from feast.infra.offline_stores.contrib.postgres_offline_store.postgres import (
@@ -115,14 +124,28 @@ class PostgresTables(OfflineSources):
             sslmode=str(parts.get("sslmode") or "prefer"))
 
     def publish(self, definitions: FeatureDefinitions, warehouse: Warehouse) -> dict[str, int]:
-        """Count each view's rows in place (a read-only query; nothing is exported)."""
+        """Count each view's rows in place (a read-only query; nothing is exported), then
+        make sure each table has its key/time index (:meth:`ensure_indexes`)."""
         counts = {}
         for view in definitions.feature_views.values():
             table = quote_identifier(view.source, "postgres")
             frame = warehouse.fetch(Query(f"SELECT count(*) AS n FROM {table}",
                                           dialect=warehouse.dialect))
             counts[view.source] = int(frame["n"].iloc[0])
+        self.ensure_indexes(lambda: definitions)
         return counts
+
+    def ensure_indexes(self, definitions: Callable[[], FeatureDefinitions],
+                       tables: Collection[str] | None = None) -> list[str]:
+        """A b-tree index on (join keys, event time) of each view's table, unless it has
+        one: the point-in-time join is then two index probes per row
+        (:mod:`mmp.featurestore.postgres_index`; a table mmp may not index is warned of)."""
+        from mmp.featurestore.postgres_index import ensure_key_time_indexes, key_time_indexes
+        from mmp.sql.postgres import PostgresWarehouse
+
+        indexes = key_time_indexes(definitions(), tables)
+        return ensure_key_time_indexes(PostgresWarehouse(self.dsn, self.connect_timeout),
+                                       indexes) if indexes else []
 
     def source(self, name: str, view: ViewDef) -> Any:
         from feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source import (
@@ -248,7 +271,8 @@ def offline_sources(config: EnvConfig, folder: Path, feast_offline_store: str = 
                     ) -> OfflineSources:
     """The offline sources ``feature_store.offline_store`` names."""
     if config.feature_store.offline_store == "postgres":
-        return PostgresTables(config.warehouse_dsn)
+        return PostgresTables(config.warehouse_dsn,
+                              config.warehouse.connect_timeout_seconds)
     return ParquetExports(folder, feast_offline_store)
 
 
