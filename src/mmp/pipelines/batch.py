@@ -53,7 +53,14 @@ def batch_inference(config: EnvConfig, model_uri: str, supplied: Mapping[str, An
 
     ``chunk_rows`` (default: ``batch.chunk_rows`` of the config) bounds how many rows are
     checked, scored and written at a time; progress reports rows done out of the total.
+
+    In the Spark environment the rows never leave Spark: they are joined, scored on the
+    executors and written as partitioned Parquet (:mod:`mmp.pipelines.spark_batch`).
     """
+    if config.warehouse.kind == "spark":
+        from mmp.pipelines.spark_batch import spark_batch_inference
+
+        return spark_batch_inference(config, model_uri, supplied, out, progress)
     say = progress or (lambda _msg: None)
     size = chunk_rows or config.batch.chunk_rows
     store = ModelStore(config)

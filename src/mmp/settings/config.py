@@ -21,14 +21,31 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SparkConfig(Strict):
+    """Spark SQL over Parquet tables in a Spark catalog (``APP_ENV=spark``)."""
+
+    master: str = Field("local[2]", description="the cluster: local[N], spark://host:port, "
+                                                "yarn, k8s://...; MMP_SPARK_MASTER")
+    warehouse_dir: str = Field("spark-warehouse", description="spark.sql.warehouse.dir: one "
+                                                              "Parquet folder per table, "
+                                                              "relative to the workspace")
+    collect_max_rows: int = Field(
+        1_000_000, gt=0, description="rows training (and any other driver-side step) may "
+                                     "collect from Spark; more is refused with a hint")
+    connect_timeout_seconds: float = Field(3.0, gt=0, description="probe of a remote master")
+    conf: dict[str, str] = Field(default_factory=dict,
+                                 description="more Spark settings, e.g. spark.driver.memory")
+
+
 class WarehouseConfig(Strict):
-    kind: Literal["duckdb", "postgres"]
+    kind: Literal["duckdb", "postgres", "spark"]
     path: str | None = Field(None, description="DuckDB file, relative to the workspace")
     dsn: str | None = Field(None, description="PostgreSQL DSN; secrets via ${VAR}")
     connect_timeout_seconds: float = Field(3.0, gt=0)
     stream_memory_mb: int = Field(
         128, gt=0, description="DuckDB: memory a query streaming rows to batch inference may "
                                "hold; beyond it a sort spills to disk beside the warehouse")
+    spark: SparkConfig | None = Field(None, description="kind spark: the session it opens")
 
 
 class MlflowConfig(Strict):
@@ -138,6 +155,16 @@ class EnvConfig(Strict):
     @property
     def feature_repo_path(self) -> Path:
         path = Path(self.feature_store.path)
+        return path if path.is_absolute() else self.workspace / path
+
+    @property
+    def spark(self) -> SparkConfig:
+        """The Spark settings of a ``kind: spark`` warehouse (defaults when none are given)."""
+        return self.warehouse.spark or SparkConfig()
+
+    @property
+    def spark_warehouse_dir(self) -> Path:
+        path = Path(self.spark.warehouse_dir)
         return path if path.is_absolute() else self.workspace / path
 
     @property

@@ -167,6 +167,10 @@ def open_warehouse(config: EnvConfig) -> Warehouse:
     """The warehouse the environment's config names."""
     if config.warehouse.kind == "duckdb":
         return DuckDBWarehouse(config.warehouse_path, config.warehouse.stream_memory_mb)
+    if config.warehouse.kind == "spark":
+        from mmp.sql.spark import SparkWarehouse
+
+        return SparkWarehouse(config)
     from mmp.sql.postgres import PostgresWarehouse
 
     return PostgresWarehouse(config.warehouse_dsn, config.warehouse.connect_timeout_seconds)
