@@ -311,6 +311,29 @@ Feature: Point-in-time correct features
         | Ada  | 3      |
         | Bob  | 4      |
 
+  Rule: a text feature arrives as the text recorded
+
+    Scenario: Each session gets the membership tier of its time, and none for a stranger
+      Given the feature view "membership" keeps each user's "tier" for 30 days
+      And these "membership" values were recorded:
+        | user | event time          | tier   |
+        | Ada  | 2024-03-01 09:00:00 | gold   |
+        | Ada  | 2024-03-05 09:00:00 | silver |
+        | Bob  | 2024-03-02 09:00:00 | bronze |
+      And these sessions:
+        | user | time                |
+        | Ada  | 2024-03-04 09:00:00 |
+        | Zed  | 2024-03-04 09:00:00 |
+        | Bob  | 2024-03-04 09:00:00 |
+        | Ada  | 2024-03-06 09:00:00 |
+      When the sessions are enriched with "membership:tier"
+      Then the enriched sessions are:
+        | user | tier   |
+        | Ada  | gold   |
+        | Zed  |        |
+        | Bob  | bronze |
+        | Ada  | silver |
+
   Rule: each feature view keeps its own ttl
 
     Scenario: A session sees a week-old visit count but not a two-day-old purchase total
@@ -396,7 +419,37 @@ Feature: Point-in-time correct features
         | user | time         |
         | Ada  | next Tuesday |
       When the sessions are enriched with "activity:visits"
-      Then the enrichment is refused because "column 'event_timestamp' does not hold times"
+      Then the enrichment is refused because "column 'event_timestamp' does not hold times: Time data next Tuesday is not ISO8601 format, at position 0"
+
+    Scenario: Sessions joined in memory with neither a user nor a time are refused naming the user first
+      Given these "activity" values were recorded:
+        | user | event time          | visits |
+        | Ada  | 2024-03-01 09:00:00 | 3      |
+      And these sessions:
+        | page views |
+        | 4          |
+      When the sessions are enriched with "activity:visits" in memory
+      Then the enrichment is refused because "the spine: no column 'user' (columns: page views)"
+
+    Scenario Outline: Sessions that number their users are refused by a view that names them, with the reason <engine> gives
+      Given these "activity" values were recorded:
+        | user | event time          | visits |
+        | Ada  | 2024-03-01 09:00:00 | 3      |
+      And these sessions:
+        | user number | time                |
+        | 1           | 2024-03-04 12:00:00 |
+      When the sessions are enriched with "activity:visits"
+      Then the enrichment is refused because "<reason>"
+
+      @use.with_env=local
+      Examples: joined locally
+        | engine | reason                                                                                                     |
+        | DuckDB | the point-in-time join of feature view 'activity' failed: Conversion Error: Could not convert string 'Ada' |
+
+      @use.with_env=dev
+      Examples: joined in the warehouse
+        | engine     | reason                                                                                 |
+        | PostgreSQL | the rows' key 'user' holds numbers where its column holds text in the table 'activity' |
 
     Scenario: Sessions that already hold a column named like the feature are refused
       Given these sessions:

@@ -32,9 +32,11 @@ from mmp.settings import EnvConfig
 from mmp.sql.warehouse import open_warehouse
 
 #: Gherkin headings and the columns they become.
-COLUMNS = {"user": "user", "time": "event_timestamp", "event time": "event_timestamp",
-           "created time": "created_timestamp"}
+COLUMNS = {"user": "user", "user number": "user", "time": "event_timestamp",
+           "event time": "event_timestamp", "created time": "created_timestamp"}
 TIMES = ("event_timestamp", "created_timestamp")
+#: Headings of columns that hold text (besides "user"); "user number" holds numbers.
+TEXT_HEADINGS = ("tier",)
 TIME_PATTERN = (r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"
                 r"(?:Z| UTC| ?[+-]\d{2}:\d{2}| [A-Z][A-Za-z_]+/[A-Za-z_]+)?")
 _ZONE_NAME = re.compile(r"^(?P<time>\S+ \S+) (?P<zone>[A-Z][A-Za-z_]+/[A-Za-z_]+)$")
@@ -71,7 +73,7 @@ def table_frame(table) -> pd.DataFrame:
         elif name in TIMES:
             columns[name] = pd.Series([parse_time(c) for c in cells], dtype=object)
             columns[name] = _one_dtype(columns[name])
-        elif name == "user":
+        elif heading == "user" or heading in TEXT_HEADINGS:
             columns[name] = pd.Series([c or None for c in cells], dtype=object)
         else:
             numbers = pd.to_numeric(pd.Series([c or None for c in cells], dtype=object))
@@ -110,7 +112,8 @@ class FeatureLab:
     def definitions(self) -> FeatureDefinitions:
         views = {}
         for view, (feature, ttl) in self.views.items():
-            kind = "int64" if self.table(view)[feature].dtype.kind in "iu" else "float64"
+            kind = {"i": "int64", "u": "int64", "O": "string"}.get(
+                self.table(view)[feature].dtype.kind, "float64")
             views[view] = {"entities": ["user"], "source": view, "ttl": ttl,
                            "features": {feature: kind}}
         return FeatureDefinitions.model_validate({

@@ -79,6 +79,12 @@ class PostgresPointInTimeJoin(HistoricalRetrieval):
                 con.commit()
                 con.read_only = True  # from here on the session can only read
                 with con.cursor() as cur:
+                    mismatch = _key_mismatch(cur, spine, view.join_keys)
+                    if mismatch:
+                        raise DataError(
+                            f"the point-in-time join of feature view {view.name!r} failed in "
+                            f"{self.warehouse.describe()}: {mismatch} in the table {table!r}",
+                            hint="give the rows' keys the type of the view's join keys")
                     _copy_spine(cur, spine, view.join_keys)
                     lateral = has_key_time_index(cur, table,
                                                  [*view.join_keys, view.timestamp_field])
@@ -197,6 +203,27 @@ def _lateral_sql(table: str, view: ViewRequest, with_cutoff: bool) -> sql.Compos
         features=sql.SQL(", ").join(sql.SQL("t.{}").format(ident(f)) for f in view.features),
         event_column=event_column, created_column=created_column, table=ident(table),
         key_match=key_match, cutoff=cutoff)
+
+
+#: PostgreSQL type oids of text (text, varchar, char) and of numbers (int2/4/8, float4/8,
+#: numeric).
+_TEXT_OIDS, _NUMBER_OIDS = {25, 1042, 1043}, {20, 21, 23, 700, 701, 1700}
+
+
+def _key_mismatch(cur: psycopg.Cursor, spine: PreparedSpine,
+                  keys: tuple[str, ...]) -> str | None:
+    """Which spine key holds numbers where the table's holds text, or the reverse (COPY
+    would turn 1 into '1' and quietly match nothing; the local engine refuses too)."""
+    cur.execute(sql.SQL("SELECT {} FROM {} LIMIT 0").format(
+        sql.SQL(", ").join(map(sql.Identifier, keys)), sql.Identifier(SPINE)))
+    for key, column in zip(keys, cur.description or [], strict=True):
+        kind = pd.api.types.infer_dtype(spine.frame[key], skipna=True)
+        numbers = kind in ("integer", "floating", "mixed-integer-float", "decimal")
+        if numbers and column.type_code in _TEXT_OIDS:
+            return f"the rows' key {key!r} holds numbers where its column holds text"
+        if kind == "string" and column.type_code in _NUMBER_OIDS:
+            return f"the rows' key {key!r} holds text where its column holds numbers"
+    return None
 
 
 def _copy_spine(cur: psycopg.Cursor, spine: PreparedSpine, keys: tuple[str, ...]) -> None:
