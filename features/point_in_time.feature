@@ -244,6 +244,30 @@ Feature: Point-in-time correct features
       Then the warehouse and the in-memory join give every session the same visits
       And applying the feature views warned once that "activity" has no index, with the statement its owner should run
 
+  Rule: the join's work follows the shape of the history, so it grows with the rows, not their square
+
+    Scenario Outline: <rows> rows of Ada near each of <sessions> sessions: the join <plan>
+      Given <rows> "activity" values of Ada, one a minute from 2024-03-01 09:00:00
+      And <sessions> sessions of Ada spread evenly from 2024-03-02 09:00:00 to <last session>
+      When the sessions are enriched with "activity:visits" in memory
+      Then the join <plan>
+
+      Examples: up to 20 rows near each session
+        | rows   | sessions | last session        | plan                                                 |
+        | 20     | 1        | 2024-03-02 09:00:00 | paired each session with its user's rows nearby      |
+        | 40     | 2        | 2024-03-30 09:00:00 | paired each session with its user's rows nearby      |
+
+      Examples: more than 20 near each session, and more than 4 rows a session
+        | rows   | sessions | last session        | plan                                                 |
+        | 21     | 1        | 2024-03-02 09:00:00 | merged in time order only the rows near some session |
+        | 41     | 2        | 2024-03-30 09:00:00 | merged in time order only the rows near some session |
+        | 41     | 10       | 2024-03-02 10:00:00 | merged in time order only the rows near some session |
+        | 200000 | 20       | 2024-03-02 10:00:00 | merged in time order only the rows near some session |
+
+      Examples: more than 20 near each session, but at most 4 rows a session
+        | rows   | sessions | last session        | plan                                                 |
+        | 40     | 10       | 2024-03-02 10:00:00 | merged every row in time order                       |
+
   Rule: every session is kept, in the order given
 
     Scenario: A user with no recorded values keeps the session, with empty features

@@ -1,0 +1,62 @@
+"""Steps about how the join does its work: the plan it takes for a shape of history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from behave import given, register_type, then
+from parse_type import TypeBuilder
+
+from mmp.featurestore.join import (
+    FEATURE_ROWS,
+    ORDER,
+    SPINE,
+    RowSource,
+    choose_plan,
+    duckdb_connection,
+    prepare_spine,
+)
+from steps.support.feature_lab import lab_of, utc_time
+from steps.support.outcomes import expect_equal
+
+#: How a product owner says each plan of the in-memory join (src/mmp/featurestore/join.py).
+PLANS = {
+    "paired each session with its user's rows nearby": "hash",
+    "merged in time order only the rows near some session": "asof",
+    "merged every row in time order": "asof_all",
+}
+register_type(UtcTime=utc_time, JoinPlan=TypeBuilder.make_enum(PLANS))
+
+
+@given('{count:d} "{view}" values of {user}, one a minute from {start:UtcTime}')
+def step_values_a_minute_apart(context, count, view, user, start):
+    feature = lab_of(context).views[view][0]
+    times = start + pd.to_timedelta(np.arange(count), unit="min")
+    lab_of(context).record(view, pd.DataFrame({
+        "user": [user] * count, "event_timestamp": times,
+        feature: np.arange(1, count + 1, dtype="int64")}))
+
+
+@given("{count:d} sessions of {user} spread evenly from {start:UtcTime} to {end:UtcTime}")
+def step_sessions_spread(context, count, user, start, end):
+    times = pd.date_range(start, end, periods=count) if count > 1 else pd.DatetimeIndex([start])
+    lab_of(context).sessions = pd.DataFrame({"user": [user] * count,
+                                             "event_timestamp": times})
+
+
+@then("the join {plan:JoinPlan}")
+def step_join_plan(context, plan):
+    lab = lab_of(context)
+    [view] = lab.rows
+    feature, ttl = lab.views[view]
+    spine = prepare_spine(lab.sessions, ["user"], "event_timestamp")
+    rows = lab.rows[view].assign(**{ORDER: np.arange(len(lab.rows[view]))})
+    source = RowSource(FEATURE_ROWS, ("user",), "event_timestamp", "created_timestamp", ORDER,
+                       (feature,))
+    with duckdb_connection() as con:
+        con.register(SPINE, spine.frame)
+        con.register(FEATURE_ROWS, rows)
+        chosen = choose_plan(con, source, ttl, spine)
+    said = {code: words for words, code in PLANS.items()}
+    expect_equal(f"how the join of {len(spine.frame)} sessions over {len(rows)} rows worked",
+                 said[plan], said[chosen])
