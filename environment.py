@@ -7,7 +7,7 @@ on a feature, a rule or a scenario; they are set up per scenario, after its fres
 
 from __future__ import annotations
 
-from behave.fixture import use_fixture
+from behave.fixture import fixture, use_fixture
 from behave.tag_matcher import ActiveTagMatcher
 
 from steps.support.dev import dev_services
@@ -25,6 +25,27 @@ def _skip_reason(context, scenario) -> str | None:
     return None
 
 
+# -- FIXTURES -------------------------------------------------------------------------
+
+
+@fixture
+def spark_runtime(context):
+    """One local Spark for the whole ``spark`` pass (its start-up is measured and shown),
+    stopped at the end; every scenario's warehouse registers its own tables in it."""
+    import shutil
+    import tempfile
+
+    from mmp.settings import load_config
+    from mmp.spark_session import spark_session, startup_seconds, stop_spark
+
+    folder = tempfile.mkdtemp(prefix="mmp-spark-")
+    session = spark_session(load_config("spark", environ={"MMP_WORKSPACE": folder}))
+    print(f"spark: {session.sparkContext.master} started in {startup_seconds(session):.1f} s")
+    yield session
+    stop_spark()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 # -- HOOKS ----------------------------------------------------------------------------
 
 
@@ -34,6 +55,8 @@ def before_all(context):
     context.tally = ScenarioTally(context.env_name)
     if context.env_name == "dev":
         use_fixture(dev_services, context)
+    if context.env_name == "spark":
+        use_fixture(spark_runtime, context)
     use_fixture(model_cache, context)
 
 

@@ -7,7 +7,9 @@ folder, log and scenario counts):
   split in two so that both cores work (``local-1`` holds the long-running files below,
   ``local-2`` every other file, so a new feature file always runs);
 - ``dev``: the ``@dev`` scenarios on the real services (skipped with one loud line when
-  they do not answer, fatal with ``MMP_REQUIRE_DEV=1``).
+  they do not answer, fatal with ``MMP_REQUIRE_DEV=1``);
+- ``spark``: ``features/spark.feature`` with ``-D env=spark``, against one local Spark the
+  pass starts and stops itself (the local passes leave that file out).
 
 Then coverage is combined and gated (90%, only when the dev pass ran), and the summary
 prints each pass's time, the suite's wall time against its 5-minute budget and the
@@ -35,6 +37,8 @@ REPORTS = ROOT / "reports"
 #: the order ``local-1`` runs them: the latency budgets last, when the other passes have
 #: ended and the cores are free again, so that they measure mmp and not the suite.
 LONG_RUNNING = ("reliability.feature", "model_swap.feature", "performance.feature")
+#: Feature files with a pass of their own, in an environment of their own.
+OWN_PASS = {"spark.feature": "spark"}
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,13 @@ class Pass:
 def passes() -> list[Pass]:
     features = sorted(p.name for p in (ROOT / "features").glob("*.feature"))
     long_running = [f for f in LONG_RUNNING if f in features]
-    others = [f for f in features if f not in LONG_RUNNING]
+    others = [f for f in features if f not in LONG_RUNNING and f not in OWN_PASS]
     return [
         Pass("local-1", ("-D", "env=local", *(f"features/{f}" for f in long_running))),
         Pass("local-2", ("-D", "env=local", *(f"features/{f}" for f in others))),
         Pass("dev", ("-D", "env=dev", "--tags=@dev and not @wip")),
+        *(Pass(env, ("-D", f"env={env}", f"features/{f}"))
+          for f, env in OWN_PASS.items() if f in features),
     ]
 
 

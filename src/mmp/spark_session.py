@@ -15,6 +15,7 @@ in the session's conf as ``spark.mmp.startupSeconds``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -36,7 +37,8 @@ MIN_JAVA = 17
 JAVA_HINT = ("install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless) or "
              "set JAVA_HOME to one, or run with APP_ENV=local")
 MASTER_HINT = ("set MMP_SPARK_MASTER to local[2] (a Spark inside this process), "
-               "spark://host:7077 of a running cluster, yarn or k8s://https://host:port")
+               "spark://host:7077 of a running cluster, yarn or k8s://https://host:port, "
+               "or run with APP_ENV=local")
 _LOCAL = re.compile(r"^local(\[(\d+|\*)(,\d+)?\])?$")
 _REMOTE = re.compile(r"^(spark|k8s)://(.+)$")
 STARTUP_KEY = "spark.mmp.startupSeconds"
@@ -49,19 +51,32 @@ appender.console.name = stderr
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = spark: %p %c{1}: %m%n
+# a failed task is reported by mmp with its reason; the executors' stack traces are noise
+logger.executor.name = org.apache.spark.executor.Executor
+logger.executor.level = fatal
+logger.tasks.name = org.apache.spark.scheduler.TaskSetManager
+logger.tasks.level = fatal
+logger.writer.name = org.apache.spark.sql.execution.datasources.FileFormatWriter
+logger.writer.level = fatal
+logger.utils.name = org.apache.spark.util.Utils
+logger.utils.level = fatal
 """
 
 
-def find_java(master: str, environ: dict[str, str] | None = None) -> tuple[str, int]:
-    """The Java executable Spark will start and its major version; refused below 17."""
-    environ = dict(os.environ if environ is None else environ)
-    home = environ.get("JAVA_HOME")
-    java = str(Path(home) / "bin" / "java") if home else shutil.which(
-        "java", path=environ.get("PATH"))
+def find_java(master: str, home: str | None = None) -> tuple[str, int]:
+    """The Java executable Spark will start (``home``/bin/java, else the ``java`` on the
+    ``PATH``) and its major version; refused when missing or older than 17."""
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
     if not java or not os.access(java, os.X_OK):
         where = f"JAVA_HOME={home} has no bin/java" if home else "no java on the PATH"
         raise ServiceUnavailableError("Spark", master, f"no Java runtime ({where})",
                                       hint=JAVA_HINT)
+    return java, _java_version(master, java)
+
+
+@functools.lru_cache(maxsize=8)
+def _java_version(master: str, java: str) -> int:
+    """The major version of ``java``, asked once per process; refused below 17."""
     try:
         shown = subprocess.run([java, "-version"], capture_output=True, text=True,
                                timeout=20).stderr
@@ -77,7 +92,7 @@ def find_java(master: str, environ: dict[str, str] | None = None) -> tuple[str, 
             "Spark", master,
             f"{java} is Java {major or 'of unknown version'}, older than {MIN_JAVA}",
             hint=JAVA_HINT)
-    return java, major
+    return major
 
 
 def check_master(master: str, timeout: float) -> None:
@@ -98,8 +113,8 @@ def check_master(master: str, timeout: float) -> None:
         except OSError as exc:
             raise ServiceUnavailableError(
                 "Spark master", master, exc.strerror or type(exc).__name__,
-                hint="start the cluster, or set MMP_SPARK_MASTER=local[2] to run Spark inside "
-                     "this process") from None
+                hint="start the cluster, set MMP_SPARK_MASTER=local[2] to run Spark inside "
+                     "this process, or run with APP_ENV=local") from None
 
 
 def spark_session(config: EnvConfig) -> SparkSession:
@@ -111,12 +126,19 @@ def spark_session(config: EnvConfig) -> SparkSession:
     """
     from pyspark.sql import SparkSession
 
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
     settings = config.spark
     check_master(settings.master, settings.connect_timeout_seconds)
-    java, _major = find_java(settings.master)
+    java, _major = find_java(settings.master, settings.java_home or None)
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        if active.sparkContext.master != settings.master:
+            raise ConfigError(
+                f"this process already runs Spark on {active.sparkContext.master}, not "
+                f"{settings.master}", field="MMP_SPARK_MASTER",
+                hint="one process talks to one Spark: run the command again in a new process")
+        return active
+    if settings.java_home:  # Spark's launcher reads JAVA_HOME from the environment
+        os.environ["JAVA_HOME"] = settings.java_home
     os.environ.setdefault("JAVA_HOME", str(Path(java).resolve().parents[1]))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -131,6 +153,7 @@ def spark_session(config: EnvConfig) -> SparkSession:
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.sources.partitionOverwriteMode": "static",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.pyspark.python": sys.executable,
         **settings.conf,
     }

@@ -89,8 +89,10 @@ def spark_batch_inference(config: EnvConfig, model_uri: str, supplied: Mapping[s
     schema = spark.createDataFrame(sample).schema
     say(f"scoring {total} rows with run {run_id} on the executors "
         f"({spark.sparkContext.master})")
-    scored = (spine.mapInPandas(scorer, schema).orderBy(ROW).drop(ROW)
-              .withColumn(PARTITION, _date(interface.timestamp_column)))
+    ts = interface.timestamp_column
+    scored = (spine.orderBy(ROW).mapInPandas(scorer, schema).drop(ROW)
+              .withColumn(PARTITION, _date(ts))
+              .withColumn(ts, _naive_utc(ts)))
     with atomic_folder(path) as tmp, _stage_progress(spark, say):
         try:
             scored.write.partitionBy(PARTITION).parquet(str(tmp))
@@ -108,8 +110,13 @@ def with_features(spark: SparkSession, data: DataFrame, views: Sequence[ViewRequ
     (and the chosen rows' event and created times, checked on the executors)."""
     from pyspark.sql import functions as F
 
+    # The row ids are fixed once (a local checkpoint, kept by the executors): recomputing
+    # monotonically_increasing_id after the query's sort could number rows differently on
+    # the two sides of a join. (On a cluster that may lose executors, checkpoint() to
+    # reliable storage instead.)
     spine = (data.withColumn(ROW, F.monotonically_increasing_id())
              .withColumn(TIME, F.col(timestamp_column).cast("timestamp")))
+    spine = spine.localCheckpoint(eager=True)
     for index, view in enumerate(views):
         missing = [k for k in view.join_keys if k not in data.columns]
         if missing:
@@ -170,6 +177,13 @@ def _date(column: str) -> Any:
     from pyspark.sql import functions as F
 
     return F.to_date(F.col(column)).cast("string")
+
+
+def _naive_utc(column: str) -> Any:
+    """Times written as naive UTC, as local batch inference writes them."""
+    from pyspark.sql import functions as F
+
+    return F.col(column).cast("timestamp_ntz")
 
 
 @contextlib.contextmanager

@@ -33,6 +33,8 @@ class SparkConfig(Strict):
         1_000_000, gt=0, description="rows training (and any other driver-side step) may "
                                      "collect from Spark; more is refused with a hint")
     connect_timeout_seconds: float = Field(3.0, gt=0, description="probe of a remote master")
+    java_home: str | None = Field(None, description="the Java runtime (JAVA_HOME); empty: "
+                                                    "the java on the PATH")
     conf: dict[str, str] = Field(default_factory=dict,
                                  description="more Spark settings, e.g. spark.driver.memory")
 

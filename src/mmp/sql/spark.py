@@ -71,11 +71,12 @@ class SparkWarehouse(Warehouse):
 
     def frame(self, query: Query) -> DataFrame:
         """The query as a Spark DataFrame (lazy: nothing runs until it is used)."""
+        spark = self.spark
         if not self.tables():
             raise DataError(f"no tables in the Spark warehouse at {self.folder}",
                             hint="seed it with `APP_ENV=spark mmp seed`")
         with self._failures():
-            return self.spark.sql(query.sql, args=dict(query.params))
+            return spark.sql(query.sql, args=dict(query.params))
 
     def fetch(self, query: Query) -> pd.DataFrame:
         """Every row on the driver; refused beyond ``collect_max_rows``."""

@@ -1,0 +1,86 @@
+@spark @use.with_env=spark
+Feature: The same pipeline on Apache Spark
+  When sessions and feature tables outgrow one machine, the same recipes and templates
+  run on Spark: rows load through the same guard with values as Spark SQL parameters,
+  features are joined point-in-time inside Spark, and batch scoring runs on the
+  executors and writes everything or nothing. These scenarios run in their own pass
+  (`behave -D env=spark`) against a local Spark the pass starts once and stops.
+
+  Rule: a recipe runs on Spark unchanged, with the embedded default's results
+
+    Scenario: Trained and scored on Spark, the example recipe gives the embedded default's predictions
+      Given the Spark warehouse and the embedded one hold the same 600 synthetic sessions and their feature views
+      When the data scientist trains the session-outcome recipe with point-in-time features on 2024-01-01 to 2024-01-21 and scores 2024-01-21 to 2024-01-25 in each environment
+      Then Spark reports the embedded default's metrics
+      And Spark gives the embedded default's prediction for every session, stored by day
+
+  Rule: the point-in-time join inside Spark gives every row the local engine's features
+
+    Scenario: The example sessions get the same user activity from Spark as from the local engine
+      Given the example sessions and their users' activity in the Spark warehouse
+      When the sessions are joined to their features inside Spark and by the local engine
+      Then both joins give every session the same features
+
+    Scenario: Rebuilt as known on a past day, the example sessions get the same features from both engines
+      Given the example sessions and their users' activity in the Spark warehouse
+      When the sessions are joined to their features inside Spark and by the local engine, as known on 2024-01-10
+      Then both joins give every session the same features
+
+    Scenario: Dense histories with ties and unknown creation times get the same features from both engines
+      Given 3 users with 400 activity values each in the Spark warehouse, many at the same moment
+      When the sessions are joined to their features inside Spark and by the local engine
+      Then both joins give every session the same features
+
+  @fixture.warehouse
+  Rule: a value reaches Spark only as a named parameter, and only one read-only query runs
+
+    Background:
+      Given a session loader whose recipe declares the parameters:
+        | parameter    | type   | allowed                           | default         |
+        | start_date   | date   |                                   | 2024-01-01      |
+        | end_date     | date   |                                   | 2025-01-01      |
+        | device       | enum   | desktop, mobile, tablet           |                 |
+        | min_views    | int    |                                   | 0               |
+        | min_duration | float  |                                   | 0               |
+        | label        | string | 60 characters                     | all sessions    |
+        | sort_column  | enum   | event_timestamp, session_duration | event_timestamp |
+
+    Scenario Outline: Whatever a label says, Spark receives it only as data
+      When the sessions are loaded with label set to "<label>"
+      Then the label reaches the warehouse only as a bind variable
+      And exactly the matching sessions come back
+      And each comes back labelled exactly "<label>"
+
+      Examples: tautologies, stacked queries and comments
+        | label                      |
+        | ' OR 'a'='a                |
+        | '; DROP TABLE sessions; -- |
+        | */ OR 1=1 /*               |
+
+    Scenario: A template that would drop a table is refused before Spark sees it
+      Given the session loader's template is "DROP TABLE sessions"
+      When the session query is prepared
+      Then the query is refused because "would drop a table or another object (DROP)"
+
+  Rule: scoring on the executors writes every prediction or none
+
+    Scenario: A scoring job that fails on an executor leaves no predictions behind
+      Given a model trained on the embedded default, and a late session of 2024-01-21 to 2024-01-25 in the Spark warehouse holding a duration no model can score
+      When the data scientist scores that window on Spark
+      Then scoring is refused because "scoring failed on an executor"
+      And no predictions were written for that window, not even in part
+
+  Rule: a Spark that cannot start is refused at once, naming the fix
+
+    Scenario Outline: Training on a Spark <what> is refused at once with the fix
+      Given the Spark environment with <setting> set to "<value>"
+      When the data scientist trains the example recipe on that Spark
+      Then training is refused because "<reason>"
+      And the refusal says to "<fix>" or to run with "APP_ENV=local"
+      And the refusal came within 10 seconds
+
+      Examples: what keeps Spark from starting
+        | what                                 | setting          | value               | reason                                                                   | fix                       |
+        | master that does not answer          | MMP_SPARK_MASTER | spark://127.0.0.1:9 | Spark master at spark://127.0.0.1:9 is not reachable                     | MMP_SPARK_MASTER=local[2] |
+        | master that is not a Spark address   | MMP_SPARK_MASTER | nowhere:7077        | 'nowhere:7077' is not a Spark master                                     | MMP_SPARK_MASTER          |
+        | without a Java runtime               | JAVA_HOME        | /nonexistent/java   | Spark at local[2] is not reachable: no Java runtime (JAVA_HOME=/nonexistent/java has no bin/java) | JAVA_HOME |
