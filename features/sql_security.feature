@@ -308,12 +308,13 @@ Feature: SQL templates cannot be injected
         | SELECT '{{ label }}s' AS label, session_id FROM sessions           | '{{ label }}s'   | {{ label }} \|\| 's' |
         | SELECT session_id FROM sessions WHERE device LIKE $${{ label }}%$$ | $${{ label }}%$$ | {{ label }} \|\| '%' |
 
-      Examples: a value in a comment, and a choice of column written as a quoted name
-        | template                                                                      | written                                       | suggestion                        |
-        | SELECT session_id FROM sessions -- the sessions labelled {{ label }}          | -- the sessions labelled {{ label }}          | -- the sessions labelled label    |
-        | SELECT session_id /* from {{ start_date }} to {{ end_date }} */ FROM sessions | /* from {{ start_date }} to {{ end_date }} */ | /* from start_date to end_date */ |
-        | /* sessions for {{ label }} */ SELECT session_id FROM sessions                | /* sessions for {{ label }} */                | /* sessions for label */          |
-        | SELECT session_id FROM sessions ORDER BY "{{ sort_column }}"                  | "{{ sort_column }}"                           | {{ sort_column \| identifier }}   |
+      Examples: a value in a comment, in quotes beside a comment, and a choice of column written as a quoted name
+        | template                                                                           | written                                       | suggestion                        |
+        | /* any device */ SELECT session_id FROM sessions WHERE device LIKE '%{{ label }}%' | '%{{ label }}%'                               | '%' \|\| {{ label }} \|\| '%'     |
+        | SELECT session_id FROM sessions -- the sessions labelled {{ label }}               | -- the sessions labelled {{ label }}          | -- the sessions labelled label    |
+        | SELECT session_id /* from {{ start_date }} to {{ end_date }} */ FROM sessions      | /* from {{ start_date }} to {{ end_date }} */ | /* from start_date to end_date */ |
+        | /* sessions for {{ label }} */ SELECT session_id FROM sessions                     | /* sessions for {{ label }} */                | /* sessions for label */          |
+        | SELECT session_id FROM sessions ORDER BY "{{ sort_column }}"                       | "{{ sort_column }}"                           | {{ sort_column \| identifier }}   |
 
     @dev @fixture.warehouse
     Scenario: A text printed as a quoted column name is refused, and declaring it as a choice of columns runs
