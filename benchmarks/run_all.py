@@ -34,6 +34,9 @@ SCRIPTS = {
     "serving": ("serving.py", [], ["--requests", "100"]),
     "batch_memory": ("batch_memory.py", [], ["--rows", "1500000"]),
     "startup": ("startup.py", [], ["--repeats", "2"]),
+    "spark_scale": ("spark_scale.py", [],
+                    ["--spine-rows", "100000", "--feature-rows", "500000",
+                     "--entities", "10000"]),
 }
 PACKAGES = ("duckdb", "feast", "mlflow", "pandas", "numpy", "scikit-learn", "sqlglot",
             "fastapi", "pydantic")
