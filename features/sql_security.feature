@@ -314,6 +314,7 @@ Feature: SQL templates cannot be injected
         | SELECT session_id FROM sessions -- the sessions labelled {{ label }}               | -- the sessions labelled {{ label }}          | -- the sessions labelled label    |
         | SELECT session_id /* from {{ start_date }} to {{ end_date }} */ FROM sessions      | /* from {{ start_date }} to {{ end_date }} */ | /* from start_date to end_date */ |
         | /* sessions for {{ label }} */ SELECT session_id FROM sessions                     | /* sessions for {{ label }} */                | /* sessions for label */          |
+        | SELECT session_id FROM sessions -- one row per {{ label }}s session                | -- one row per {{ label }}s session           | -- one row per labels session     |
         | SELECT session_id FROM sessions ORDER BY "{{ sort_column }}"                       | "{{ sort_column }}"                           | {{ sort_column \| identifier }}   |
 
     @dev @fixture.warehouse
@@ -322,6 +323,14 @@ Feature: SQL templates cannot be injected
       When the session query is prepared with label set to "device"
       Then the query is refused because "parameter 'label' is printed inside quotes, a comment or a name"
       And declaring label as one of "device, page_views" and writing "{{ label | identifier }}" in place of ""{{ label }}"", as the refusal suggests, runs
+
+    @dev @fixture.warehouse
+    Scenario: The suggestion for a quoted name names its parameter, even when another parameter's name begins the same way
+      Given the session loader also declares the text parameter label_column
+      And the session loader's template is "SELECT {{ label }} AS label, "{{ label_column }}" FROM sessions"
+      When the session query is prepared with label_column set to "device"
+      Then the query is refused because "parameter 'label_column' is printed inside quotes, a comment or a name"
+      And declaring label_column as one of "device, page_views" and writing "{{ label_column | identifier }}" in place of ""{{ label_column }}"", as the refusal suggests, runs
 
     @fixture.warehouse
     Scenario: A number written as an interval literal is refused, and multiplying it by one day runs
@@ -338,11 +347,16 @@ Feature: SQL templates cannot be injected
       And the refusal suggests "{{ start_date }}" in place of "$1", which runs
 
     @fixture.warehouse
-    Scenario: A typed literal written without its quotes is refused where it stands, and adding them runs
-      Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= DATE {{ start_date }}"
+    Scenario Outline: A typed literal written without its quotes is refused where it stands, and adding them runs
+      Given the session loader's template is "SELECT session_id FROM sessions WHERE event_timestamp >= <written>"
       When the session query is prepared
-      Then the query is refused because "Unexpected token at line 1, column 63"
-      And the refusal suggests "DATE '{{ start_date }}'" in place of "DATE {{ start_date }}", which runs
+      Then the query is refused because "Unexpected token at line 1, column <column>"
+      And the refusal suggests "<suggestion>" in place of "<written>", which runs
+
+      Examples: a date and a timestamp
+        | written                  | column | suggestion                 |
+        | DATE {{ start_date }}    | 63     | DATE '{{ start_date }}'    |
+        | TIMESTAMP {{ end_date }} | 68     | TIMESTAMP '{{ end_date }}' |
 
   Rule: the rendered SQL must be exactly one query that only reads
 

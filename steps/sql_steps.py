@@ -80,6 +80,16 @@ def step_session_template(context, template):
     context.template_text = template
 
 
+def _declare(context, param: str, spec: ParamSpec) -> None:
+    params = {**context.loader.params, param: spec}
+    context.loader = context.loader.model_copy(update={"params": params})
+
+
+@given("the session loader also declares the text parameter {param}")
+def step_loader_declares_text(context, param):
+    _declare(context, param, ParamSpec(type="string"))
+
+
 @given('the recipe allows the session loader to read "{pattern}"')
 def step_loader_allows_path(context, pattern):
     context.loader = context.loader.model_copy(update={"allowed_paths": [pattern]})
@@ -172,9 +182,7 @@ def step_refusal_suggestion_runs(context, suggestion, written):
 @then('declaring {param} as one of "{names}" and writing "{suggestion}" in place of '
       '"{written}", as the refusal suggests, runs')
 def step_declaring_choice_runs(context, param, names, suggestion, written):
-    choices = ParamSpec(type="enum", values=[n.strip() for n in names.split(",")])
-    params = {**context.loader.params, param: choices}
-    context.loader = context.loader.model_copy(update={"params": params})
+    _declare(context, param, ParamSpec(type="enum", values=[n.strip() for n in names.split(",")]))
     _follow_suggestion(context, suggestion, written, f"in place of {written}",
                        f"declare {param}", "type: enum")
 
