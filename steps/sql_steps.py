@@ -4,6 +4,7 @@ the model allowlist and auditing a template with ``mmp render-sql``."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pandas as pd
@@ -162,11 +163,14 @@ def step_query_accepted(context):
 
 
 def _follow_suggestion(context, suggestion: str, written: str, *also: str) -> None:
-    """Write the refusal's suggestion (and check it says ``also``) in place of ``written``,
-    then load with the values the refused attempt was given: it must run."""
+    """Write the refusal's suggestion (which its hint must give whole, not as part of another
+    expression; ``also`` it must say too) in place of ``written``, then load with the values
+    the refused attempt was given: it must run."""
     hint = require_refusal(context).hint or ""
-    for expected in (suggestion, *also):
-        assert expected in hint, f"the hint does not suggest {expected!r}:\n  hint: {hint}"
+    whole = rf"(?:^|[:,] |write |e\.g\. ){re.escape(suggestion)}(?:$|[;,]| in place of)"
+    assert re.search(whole, hint), f"the hint does not suggest {suggestion!r}:\n  hint: {hint}"
+    for expected in also:
+        assert expected in hint, f"the hint does not say {expected!r}:\n  hint: {hint}"
     assert written in context.template_text, f"{written!r} is not in {context.template_text!r}"
     context.template_text = context.template_text.replace(written, suggestion)
     warehouse = open_warehouse(context.config_env)
