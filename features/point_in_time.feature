@@ -262,7 +262,7 @@ Feature: Point-in-time correct features
         | 21     | 1        | 2024-03-02 09:00:00 | merged in time order only the rows near some session |
         | 41     | 2        | 2024-03-30 09:00:00 | merged in time order only the rows near some session |
         | 41     | 10       | 2024-03-02 10:00:00 | merged in time order only the rows near some session |
-        | 200000 | 20       | 2024-03-02 10:00:00 | merged in time order only the rows near some session |
+        | 200000 | 20       | 2024-04-01 09:00:00 | merged in time order only the rows near some session |
 
       Examples: more than 20 near each session, but at most 4 rows a session
         | rows   | sessions | last session        | plan                                                 |
