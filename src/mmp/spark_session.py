@@ -64,8 +64,10 @@ logger.utils.level = fatal
 
 
 def find_java(master: str, home: str | None = None) -> tuple[str, int]:
-    """The Java executable Spark will start (``home``/bin/java, else the ``java`` on the
-    ``PATH``) and its major version; refused when missing or older than 17."""
+    """The Java executable Spark will start (``home``/bin/java, else the process's
+    ``JAVA_HOME``, else the ``java`` on the ``PATH``) and its major version; refused when
+    missing or older than 17."""
+    home = home or os.environ.get("JAVA_HOME") or None
     java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
     if not java or not os.access(java, os.X_OK):
         where = f"JAVA_HOME={home} has no bin/java" if home else "no java on the PATH"
