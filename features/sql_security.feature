@@ -296,12 +296,13 @@ Feature: SQL templates cannot be injected
       And the refusal suggests "<suggestion>" in place of "<written>", which runs
 
       Examples: a value in quotes, in a longer text, in a typed literal with more in it, and in an interval with a unit
-        | template                                                                                        | written                            | suggestion                                        |
-        | SELECT '{{ label }}' AS label, session_id FROM sessions                                         | '{{ label }}'                      | {{ label }}                                       |
-        | SELECT session_id FROM sessions WHERE device LIKE '%{{ label }}%'                               | '%{{ label }}%'                    | '%' \|\| {{ label }} \|\| '%'                     |
-        | SELECT 'O''Brien: {{ label }}' AS label, session_id FROM sessions                               | 'O''Brien: {{ label }}'            | 'O''Brien: ' \|\| {{ label }}                     |
-        | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'     | TIMESTAMP '{{ start_date }} 06:00' | CAST({{ start_date }} \|\| ' 06:00' AS TIMESTAMP) |
-        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY | INTERVAL '{{ min_views }}' DAY     | {{ min_views }} * INTERVAL '1' DAY                |
+        | template                                                                                         | written                            | suggestion                                        |
+        | SELECT '{{ label }}' AS label, session_id FROM sessions                                          | '{{ label }}'                      | {{ label }}                                       |
+        | SELECT session_id FROM sessions WHERE device LIKE '%{{ label }}%'                                | '%{{ label }}%'                    | '%' \|\| {{ label }} \|\| '%'                     |
+        | SELECT 'O''Brien: {{ label }}' AS label, session_id FROM sessions                                | 'O''Brien: {{ label }}'            | 'O''Brien: ' \|\| {{ label }}                     |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'      | TIMESTAMP '{{ start_date }} 06:00' | CAST({{ start_date }} \|\| ' 06:00' AS TIMESTAMP) |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY  | INTERVAL '{{ min_views }}' DAY     | {{ min_views }} * INTERVAL '1' DAY                |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }} days' | INTERVAL '{{ min_views }} days'    | CAST({{ min_views }} \|\| ' days' AS INTERVAL)    |
 
       Examples: a value run into the text after it, and in dollar quotes
         | template                                                           | written          | suggestion           |

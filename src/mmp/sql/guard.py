@@ -370,13 +370,12 @@ _PLAIN_TEXTS = frozenset((TokenType.STRING, TokenType.NATIONAL_STRING,
 def _unquoting_hint(name: str, sql: str, dialect: str, params: Collection[str]) -> str:
     """How to write parameter ``name`` where it is printed inside quotes, a comment or a
     name, as template text that renders and runs: the quoted text around it concatenated,
-    a cast to the typed literal, the comment with the parameter's name, or an enum name."""
-    try:
-        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
-    except SqlglotError:
-        tokens = []
-    # the placeholder on its own first; then glued to the word after it ("{{ p }}_total")
-    for placeholder in (_placeholder(name, dialect), _placeholder(name, dialect, glued=True)):
+    a cast to the typed literal, the comment with the parameter's name, or an enum name.
+    ``sql`` has been parsed in ``dialect`` already, so its words can be read."""
+    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(sql)
+    # the placeholder on its own first; then run into the word after it ("{{ p }}_total")
+    for placeholder in (_placeholder(name, dialect, glued=False),
+                        _placeholder(name, dialect, glued=True)):
         for i, token in enumerate(tokens):
             for comment in token.comments:
                 if placeholder.search(comment):
@@ -397,7 +396,7 @@ def _bare(name: str) -> str:
     return f"{{{{ {name} }}}}"
 
 
-def _placeholder(name: str, dialect: str, *, glued: bool = False) -> re.Pattern[str]:
+def _placeholder(name: str, dialect: str, *, glued: bool) -> re.Pattern[str]:
     """Where ``name`` is printed; ``glued`` also finds it run into the word after it."""
     return re.compile(re.escape(PLACEHOLDERS[dialect](name)) + ("" if glued else r"(?!\w)"))
 
