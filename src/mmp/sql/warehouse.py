@@ -159,8 +159,9 @@ def _full_frames(held: list[pd.DataFrame], rows: int) -> Iterator[pd.DataFrame]:
 
 
 def count_sql(sql: str) -> str:
-    """A query counting the rows of ``sql`` (one read-only statement, checked before)."""
-    return f"SELECT count(*) FROM ({sql.strip().rstrip(';')}) AS mmp_rows"
+    """A query counting the rows of ``sql`` (one read-only statement, checked before). The
+    closing bracket goes on a line of its own: a template may end with a ``--`` comment."""
+    return f"SELECT count(*) FROM (\n{sql.strip().rstrip(';')}\n) AS mmp_rows"
 
 
 def open_warehouse(config: EnvConfig) -> Warehouse:
