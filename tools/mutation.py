@@ -31,6 +31,8 @@ import ast
 import contextlib
 import datetime as dt
 import importlib.metadata
+import io
+import itertools
 import json
 import os
 import platform
@@ -41,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,11 +174,30 @@ def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]
     return spans
 
 
+def keyword_markers(path: Path) -> set[tuple[int, int]]:
+    """(line, column) of every bare ``*`` that makes the parameters after it keyword-only.
+    cosmic-ray takes it for a multiplication and writes ``/`` (positional-only before it),
+    which no call by keyword can tell apart: not an operator, so not a mutant of one. A
+    ``*`` token directly followed by ``,`` or ``)`` is such a marker: in an expression it
+    would need an operand."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8"))
+                                           .readline))
+    return {token.start for token, after in itertools.pairwise(tokens)
+            if token.type == tokenize.OP and token.string == "*"
+            and after.type == tokenize.OP and after.string in (",", ")")}
+
+
+KEYWORD_MARKER = "keyword-only marker * in a signature (not an operator)"
+
+
 def exclusion(operator: str, start: tuple[int, int],
-              spans: list[tuple[tuple[int, int], tuple[int, int]]]) -> str | None:
+              spans: list[tuple[tuple[int, int], tuple[int, int]]],
+              markers: set[tuple[int, int]] = frozenset()) -> str | None:
     """Why a mutant is not tested, or None when it is."""
     if any(begin <= start < end for begin, end in spans):
         return "inside a type annotation (never evaluated)"
+    if start in markers:
+        return KEYWORD_MARKER
     family, *pair = operator.removeprefix("core/").split("_")
     if family == "ReplaceBinaryOperator" and tuple(pair) not in BINARY_PAIRS:
         return "binary operator replaced by other than its opposite"
@@ -189,12 +211,13 @@ def filter_session(session: Path, module: Path) -> dict[str, int]:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
-    spans = annotation_spans(module)
+    spans, markers = annotation_spans(module), keyword_markers(module)
     excluded: dict[str, int] = {}
     with use_db(str(session), WorkDB.Mode.open) as work_db:
         for item in list(work_db.pending_work_items):
             mutation = item.mutations[0]
-            reason = exclusion(mutation.operator_name, tuple(mutation.start_pos), spans)
+            reason = exclusion(mutation.operator_name, tuple(mutation.start_pos), spans,
+                               markers)
             if reason:
                 excluded[reason] = excluded.get(reason, 0) + 1
                 work_db.set_result(item.job_id, WorkResult(
@@ -296,17 +319,23 @@ def changed_lines(diff: str) -> tuple[str, str]:
     return removed, added
 
 
-def read_session(target: Target, tree: Path, session: Path) -> list[Mutant]:
+def read_session(target: Target, tree: Path, session: Path) -> tuple[list[Mutant], int]:
+    """The tested mutants, and how many of them mutated a keyword-only marker (sessions
+    made before such mutants were skipped: they count as not tested, as they are now)."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     source = (tree / target.module).read_text(encoding="utf-8").splitlines()
-    mutants = []
+    markers = keyword_markers(tree / target.module)
+    mutants, marked = [], 0
     with use_db(str(session), WorkDB.Mode.open) as work_db:
         for item, result in work_db.completed_work_items:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
             mutation = item.mutations[0]
+            if tuple(mutation.start_pos) in markers:
+                marked += 1
+                continue
             line_number = mutation.start_pos[0]
             removed, added = changed_lines(result.diff or "")
             if result.test_outcome == TestOutcome.SURVIVED:
@@ -317,7 +346,7 @@ def read_session(target: Target, tree: Path, session: Path) -> list[Mutant]:
                 outcome = "incompetent"
             mutants.append(Mutant(mutation.operator_name, line_number,
                                   removed or source[line_number - 1].strip(), added, outcome))
-    return sorted(mutants, key=lambda m: (m.line_number, m.operator, m.mutant))
+    return sorted(mutants, key=lambda m: (m.line_number, m.operator, m.mutant)), marked
 
 
 def judge(mutants: list[Mutant], judgements: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -409,15 +438,16 @@ def report(results: list[ModuleResult], stale: list[tuple[str, dict[str, str]]])
         "cosmic-ray generated every mutant below; these were marked skipped before the run "
         "(restricted so a full run takes about an hour on two shared cores):",
         "",
-        "| module | generated | inside type annotations | other binary replacements "
-        "| other comparison replacements | tested |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| module | generated | inside type annotations | keyword-only markers "
+        "| other binary replacements | other comparison replacements | tested |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ex = r.excluded
         lines.append(
             f"| `{r.target.module}` | {r.generated} | "
             f"{ex.get('inside a type annotation (never evaluated)', 0)} | "
+            f"{ex.get(KEYWORD_MARKER, 0)} | "
             f"{ex.get('binary operator replaced by other than its opposite', 0)} | "
             f"{ex.get('comparison replaced by other than its negation or boundary', 0)} | "
             f"{r.tested + r.count('incompetent')} |")
@@ -425,6 +455,10 @@ def report(results: list[ModuleResult], stale: list[tuple[str, dict[str, str]]])
         "",
         "- Annotations are never evaluated (`from __future__ import annotations`), so their "
         "mutants are equivalent by construction.",
+        "- A bare `*` in a signature (the parameters after it are keyword-only) is no "
+        "operator; cosmic-ray's `*`→`/` there makes the parameters before it positional-only, "
+        "which changes which calls are accepted (one naming an earlier parameter would fail "
+        "at once), never what an accepted call computes: not run, as annotations.",
         "- A binary operator is replaced only by its opposite (`+`/`-`, `*`/`/`, `//`→`/`, "
         "`%`→`//`, `**`→`*`, `<<`/`>>`, `|`/`&`, `^`→`&`), a comparison only by its negation "
         "or its boundary (`==`/`!=`, `<`/`<=`, `>`/`>=`, `is`/`is not`, `in`/`not in`); "
@@ -546,11 +580,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 record = mutate(target, space.tree, space.work, options.timeout,
                                 options.retest_survivors)
-            mutants = read_session(target, space.tree, session)
+            mutants, marked = read_session(target, space.tree, session)
             stale += [(target.module, e)
                       for e in judge(mutants, judgements.get(target.module, []))]
-            results.append(ModuleResult(target, generated_count(session),
-                                        record.get("excluded", {}), mutants,
+            excluded = dict(record.get("excluded", {}))
+            if marked:
+                excluded[KEYWORD_MARKER] = excluded.get(KEYWORD_MARKER, 0) + marked
+            results.append(ModuleResult(target, generated_count(session), excluded, mutants,
                                         record["seconds"], record["commands"],
                                         record.get("retested", 0)))
     options.report.write_text(report(results, stale) + "\n")
