@@ -128,10 +128,17 @@ def _postgres(config: EnvConfig) -> HistoricalRetrieval:
     return PostgresPointInTimeJoin(config.warehouse_dsn, config.warehouse.connect_timeout_seconds)
 
 
+def _spark(config: EnvConfig) -> HistoricalRetrieval:
+    from mmp.featurestore.spark_join import SparkPointInTimeJoin
+
+    return SparkPointInTimeJoin(config)
+
+
 #: Backends by ``feature_store.offline_store``: each builds its retrieval from the config.
 BACKENDS: dict[str, Callable[[EnvConfig], HistoricalRetrieval]] = {
     "duckdb": lambda _config: DuckDBRetrieval(),
     "postgres": _postgres,
+    "spark": _spark,
 }
 
 

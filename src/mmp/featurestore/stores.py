@@ -273,6 +273,10 @@ def offline_sources(config: EnvConfig, folder: Path, feast_offline_store: str = 
     if config.feature_store.offline_store == "postgres":
         return PostgresTables(config.warehouse_dsn,
                               config.warehouse.connect_timeout_seconds)
+    if config.feature_store.offline_store == "spark":
+        from mmp.featurestore.spark_sources import SparkTables
+
+        return SparkTables(config)
     return ParquetExports(folder, feast_offline_store)
 
 

@@ -91,9 +91,10 @@ class FeatureStoreConfig(Strict):
                              description="feature definitions, relative to the config folder")
     path: str = Field("feature_repo", description="registry, online store and exported "
                                                   "sources; relative to the workspace")
-    offline_store: Literal["duckdb", "postgres"] = Field(
+    offline_store: Literal["duckdb", "postgres", "spark"] = Field(
         "duckdb", description="duckdb: views exported as parquet, joined in process; "
-                              "postgres: views read in the PostgreSQL warehouse, joined there")
+                              "postgres: views read in the PostgreSQL warehouse, joined there; "
+                              "spark: views read as Spark tables, joined inside Spark")
     online_store: Literal["sqlite", "redis"] = "sqlite"
     redis_url: str | None = Field(None, description="redis://[:password@]host:port/db; "
                                                     "secrets via ${VAR}")
@@ -127,6 +128,9 @@ class EnvConfig(Strict):
         if store.offline_store == "postgres" and self.warehouse.kind != "postgres":
             raise ValueError("feature_store.offline_store postgres reads the views where they "
                              "live, so it needs warehouse.kind postgres")
+        if store.offline_store == "spark" and self.warehouse.kind != "spark":
+            raise ValueError("feature_store.offline_store spark reads the views where they "
+                             "live, so it needs warehouse.kind spark")
         if store.online_store == "redis" and not store.redis_url:
             raise ValueError("feature_store.online_store redis needs feature_store.redis_url "
                              "(set MMP_REDIS_URL, e.g. redis://127.0.0.1:6379/0)")
