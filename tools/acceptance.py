@@ -39,6 +39,10 @@ REPORTS = ROOT / "reports"
 LONG_RUNNING = ("reliability.feature", "model_swap.feature", "performance.feature")
 #: Feature files with a pass of their own, in an environment of their own.
 OWN_PASS = {"spark.feature": "spark"}
+#: Environment of a pass beyond MMP_PASS. The Spark pass's JVM lives a few minutes on
+#: tiny data: compiling with C1 only and one GC thread spares the cores the other passes
+#: share (a long job on a cluster wants the defaults).
+PASS_ENVIRON = {"spark": {"MMP_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}}
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def start(run: Pass, python: Path, formatter: str, extra: list[str]) -> subproce
                *run.behave_args, "--junit-directory", str(REPORTS / "junit" / run.name),
                "-f", "html-pretty", "-o", str(REPORTS / f"acceptance-{run.name}.html"),
                "-f", formatter, *extra]
-    env = {**os.environ, "MMP_PASS": run.name}
+    env = {**os.environ, "MMP_PASS": run.name, **PASS_ENVIRON.get(run.name, {})}
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

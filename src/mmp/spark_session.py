@@ -144,7 +144,8 @@ def spark_session(config: EnvConfig) -> SparkSession:
     os.environ.setdefault("JAVA_HOME", str(Path(java).resolve().parents[1]))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    java_options = f"-Duser.timezone=UTC -Dlog4j2.configurationFile={_log_config(config)}"
+    java_options = (f"-Duser.timezone=UTC -Dlog4j2.configurationFile={_log_config(config)} "
+                    f"{settings.java_options}").strip()
     conf = {
         "spark.sql.warehouse.dir": str(config.spark_warehouse_dir),
         "spark.sql.session.timeZone": "UTC",

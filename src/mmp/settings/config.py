@@ -35,6 +35,8 @@ class SparkConfig(Strict):
     connect_timeout_seconds: float = Field(3.0, gt=0, description="probe of a remote master")
     java_home: str | None = Field(None, description="the Java runtime (JAVA_HOME); empty: "
                                                     "the java on the PATH")
+    java_options: str = Field("", description="more options of the driver's JVM (e.g. "
+                                              "-XX:TieredStopAtLevel=1 for short runs)")
     conf: dict[str, str] = Field(default_factory=dict,
                                  description="more Spark settings, e.g. spark.driver.memory")
 
