@@ -154,8 +154,7 @@ def _read_metadata(model_uri: str) -> tuple[ModelRef, ArtifactMetadata]:
     from mmp.artifact import registry
     from mmp.artifact.store import ModelStore
 
-    store = ModelStore(config)
-    store.check()
+    store = ModelStore.checked(config)
     return registry.read_metadata(store, model_uri)
 
 
@@ -295,8 +294,7 @@ def promote(
     from mmp.artifact.store import ModelStore
     from mmp.settings import load_config
 
-    store = ModelStore(load_config())
-    store.check()
+    store = ModelStore.checked(load_config())
     ref = registry.promote(store, run_id, name, alias)
     out.print(f"{ref.uri} -> version {ref.version} (run {ref.run_id})")
 
@@ -327,8 +325,7 @@ def serve(
     from serving.limits import server_options
 
     config = load_config()
-    store = ModelStore(config)
-    store.check()
+    store = ModelStore.checked(config)
     ref, metadata = registry.read_metadata(store, model_uri)  # fails fast on an unknown run
     if metadata.feature_refs:  # a model with online features needs its store to answer
         from mmp.featurestore.registry import FeatureRepository

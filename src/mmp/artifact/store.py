@@ -78,6 +78,13 @@ class ModelStore:
         else:
             self.client = MlflowClient(tracking_uri=self.uri)
 
+    @classmethod
+    def checked(cls, config: EnvConfig) -> ModelStore:
+        """The environment's store, once its tracking server (if any) answers."""
+        store = cls(config)
+        store.check()
+        return store
+
     def check(self) -> None:
         """Fail fast, naming the URI and the fix, if the tracking server does not answer."""
         if not self.uri.startswith(("http://", "https://")):

@@ -63,8 +63,7 @@ def batch_inference(config: EnvConfig, model_uri: str, supplied: Mapping[str, An
         return spark_batch_inference(config, model_uri, supplied, out, progress)
     say = progress or (lambda _msg: None)
     size = chunk_rows or config.batch.chunk_rows
-    store = ModelStore(config)
-    store.check()
+    store = ModelStore.checked(config)
     model = registry.load(store, model_uri)
     metadata, run_id = model.metadata, model.ref.run_id
     with model_row_chunks(config, metadata.recipe, metadata.template_text,

@@ -59,8 +59,7 @@ def reproduce(config: EnvConfig, uri: str,
     raised, so the caller can show the difference.
     """
     say = progress or (lambda _message: None)
-    store = ModelStore(config)
-    store.check()
+    store = ModelStore.checked(config)
     model = registry.load(store, uri)
     metadata, run_id = model.metadata, model.ref.run_id
     recipe = metadata.recipe

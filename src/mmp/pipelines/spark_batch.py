@@ -64,8 +64,7 @@ def spark_batch_inference(config: EnvConfig, model_uri: str, supplied: Mapping[s
     """Score in Spark the rows the stored template selects for ``supplied``; write them
     as partitioned Parquet atomically."""
     say = progress or (lambda _msg: None)
-    store = ModelStore(config)
-    store.check()
+    store = ModelStore.checked(config)
     model = registry.load(store, model_uri)
     metadata, run_id = model.metadata, model.ref.run_id
     interface = metadata.data_interface

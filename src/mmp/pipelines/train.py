@@ -138,8 +138,7 @@ def train(settings: Settings, supplied: Mapping[str, Any] | None = None,
     recipe, config = settings.recipe, settings.config
     interface = recipe.model.loader.data_interface
     estimator = recipe_estimator(recipe, config)
-    store = ModelStore(config)
-    store.check()
+    store = ModelStore.checked(config)
     cutoff = feature_cutoff(recipe, dt.datetime.now(dt.UTC))
     rows = training_frame(config, recipe, settings.template_text, settings.template_path.name,
                           supplied or {}, feature_refs=recipe.model.augmenter.features,
