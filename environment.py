@@ -7,6 +7,8 @@ on a feature, a rule or a scenario; they are set up per scenario, after its fres
 
 from __future__ import annotations
 
+import gc
+
 from behave.fixture import fixture, use_fixture
 from behave.tag_matcher import ActiveTagMatcher
 
@@ -50,6 +52,7 @@ def spark_runtime(context):
 
 
 def before_all(context):
+    gc.set_threshold(50_000)  # as `mmp`'s entry point runs its commands (src/mmp/cli.py)
     context.env_name = context.config.userdata.get("env", "local")
     context.active_tags = ActiveTagMatcher({"env": context.env_name})
     context.tally = ScenarioTally(context.env_name)
@@ -77,3 +80,6 @@ def after_feature(context, feature):
 
 def after_all(context):
     context.tally.write()
+    # The pass ends: spare its shutdown the full collections over everything it imported
+    # and kept (as `mmp`'s own entry point does, src/mmp/cli.py main()).
+    gc.freeze()
