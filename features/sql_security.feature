@@ -296,13 +296,14 @@ Feature: SQL templates cannot be injected
       And the refusal suggests "<suggestion>" in place of "<written>", which runs
 
       Examples: a value in quotes, in a longer text, in a typed literal with more in it, and in an interval with a unit
-        | template                                                                                         | written                            | suggestion                                        |
-        | SELECT '{{ label }}' AS label, session_id FROM sessions                                          | '{{ label }}'                      | {{ label }}                                       |
-        | SELECT session_id FROM sessions WHERE device LIKE '%{{ label }}%'                                | '%{{ label }}%'                    | '%' \|\| {{ label }} \|\| '%'                     |
-        | SELECT 'O''Brien: {{ label }}' AS label, session_id FROM sessions                                | 'O''Brien: {{ label }}'            | 'O''Brien: ' \|\| {{ label }}                     |
-        | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'      | TIMESTAMP '{{ start_date }} 06:00' | CAST({{ start_date }} \|\| ' 06:00' AS TIMESTAMP) |
-        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY  | INTERVAL '{{ min_views }}' DAY     | {{ min_views }} * INTERVAL '1' DAY                |
-        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }} days' | INTERVAL '{{ min_views }} days'    | CAST({{ min_views }} \|\| ' days' AS INTERVAL)    |
+        | template                                                                                         | written                            | suggestion                                             |
+        | SELECT '{{ label }}' AS label, session_id FROM sessions                                          | '{{ label }}'                      | {{ label }}                                            |
+        | SELECT session_id FROM sessions WHERE device LIKE '%{{ label }}%'                                | '%{{ label }}%'                    | '%' \|\| {{ label }} \|\| '%'                          |
+        | SELECT 'O''Brien: {{ label }}' AS label, session_id FROM sessions                                | 'O''Brien: {{ label }}'            | 'O''Brien: ' \|\| {{ label }}                          |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= TIMESTAMP '{{ start_date }} 06:00'      | TIMESTAMP '{{ start_date }} 06:00' | CAST({{ start_date }} \|\| ' 06:00' AS TIMESTAMP)      |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }}' DAY  | INTERVAL '{{ min_views }}' DAY     | {{ min_views }} * INTERVAL '1' DAY                     |
+        | SELECT session_id FROM sessions WHERE event_timestamp >= now() - INTERVAL '{{ min_views }} days' | INTERVAL '{{ min_views }} days'    | CAST({{ min_views }} \|\| ' days' AS INTERVAL)         |
+        | SELECT session_id FROM sessions WHERE event_timestamp <= now() + INTERVAL '-{{ min_views }}' DAY | INTERVAL '-{{ min_views }}' DAY    | CAST('-' \|\| {{ min_views }} \|\| ' day' AS INTERVAL) |
 
       Examples: a value run into the text after it, and in dollar quotes
         | template                                                           | written          | suggestion           |
@@ -429,11 +430,25 @@ Feature: SQL templates cannot be injected
         | -- nothing but a comment | the SQL is empty                     |
 
       Examples: SQL too broken or tangled to check
-        | template                                       | reason                                                     |
-        | SELECT 'unfinished                             | could not be read as one query                             |
-        | SELECT session_id, 'unfinished AS note         | a text in quotes that is never closed at line 1, column 20 |
-        | SELECT FROM WHERE                              | Expected table name but got 'WHERE'                        |
-        | SELECT {{ '(' * 500 }}1{{ ')' * 500 }} AS deep | the SQL is nested too deeply to be checked                 |
+        | template                                               | reason                                                              |
+        | SELECT 'unfinished                                     | could not be read as one query                                      |
+        | SELECT session_id, 'unfinished AS note                 | a text in quotes that is never closed at line 1, column 20          |
+        | SELECT session_id, 'unfinished, "device" FROM sessions | a text in quotes that is never closed at line 1, column 20          |
+        | SELECT FROM WHERE                                      | Expected table name but got 'WHERE'                                 |
+        | SELECT session_id FROM                                 | Expected table name but got the end of the SQL at line 1, column 19 |
+        | SELECT session_id FROM sessions WHERE session_id = 1 1 | Unexpected token at line 1, column 54                               |
+        | SELECT {{ '(' * 500 }}1{{ ')' * 500 }} AS deep         | the SQL is nested too deeply to be checked                          |
+
+    Scenario: SQL broken on its fourth line is refused naming that line, the column and the line's text
+      Given the session loader's template is:
+        """
+        SELECT session_id
+        FROM sessions
+        WHERE page_views >
+          AND device = 'mobile'
+        """
+      When the session query is prepared
+      Then the query is refused because "at line 4, column 3, in "AND device = 'mobile'""
 
   @fixture.warehouse
   Rule: honest queries pass, whatever words their names, comments and texts contain

@@ -81,6 +81,11 @@ def step_session_template(context, template):
     context.template_text = template
 
 
+@given("the session loader's template is:")
+def step_session_template_text(context):
+    context.template_text = context.text
+
+
 def _declare(context, param: str, spec: ParamSpec) -> None:
     params = {**context.loader.params, param: spec}
     context.loader = context.loader.model_copy(update={"params": params})

@@ -176,7 +176,7 @@ def _parse_problem(sql: str, dialect: str, exc: SqlglotError) -> str:
         description, where = _unclosed(sql, dialect)
     elif errors:
         first = errors[0]
-        description = _CLASS.sub(r"\1", _TOKEN.sub(r"'\1'", first["description"]))
+        description = _CLASS.sub(r"\1", _TOKEN.sub(_token_text, first["description"]))
         where = _error_offset(sql, first)
     else:
         return str(exc).splitlines()[0]
@@ -187,6 +187,11 @@ def _parse_problem(sql: str, dialect: str, exc: SqlglotError) -> str:
     fragment = sql[line_start:len(sql) if line_end < 0 else line_end].strip()
     return (f"{description} at line {sql.count(chr(10), 0, where) + 1}, "
             f"column {where - line_start + 1}, in {fragment!r}")
+
+
+def _token_text(found: re.Match[str]) -> str:
+    """A token sqlglot names in an error, as the user wrote it (its end marker as words)."""
+    return "the end of the SQL" if found[1] == "SENTINEL" else f"'{found[1]}'"
 
 
 def _parse_hint(sql: str, dialect: str, params: Mapping[str, Any]) -> str:
@@ -228,7 +233,9 @@ def _error_offset(sql: str, error: Mapping[str, Any]) -> int | None:
     column can be off, even negative, after comments and line breaks)."""
     before = error.get("start_context") or ""
     around = before + (error.get("highlight") or "") + (error.get("end_context") or "")
-    found = sql.find(around) if around else -1
+    if not around:
+        return None
+    found = sql.find(around)
     return None if found < 0 else found + len(before)
 
 
@@ -419,9 +426,13 @@ def _text_hint(name: str, text: str, placeholder: re.Pattern[str], before: Any,
     written = " || ".join(p for p in pieces if p != "''")
     word = before.text.upper() if before else ""
     unit = after.text.upper().removesuffix("S") if after else ""
-    if word == "INTERVAL" and written == bare and unit in _UNITS:
-        return (f"multiply it by one {unit.lower()}: {bare} * INTERVAL '1' {unit}; "
-                "the database receives the value separately")
+    if word == "INTERVAL" and unit in _UNITS:
+        if written == bare:
+            return (f"multiply it by one {unit.lower()}: {bare} * INTERVAL '1' {unit}; "
+                    "the database receives the value separately")
+        return (f"write it as a typed bind variable with its unit in the text: "
+                f"CAST({written} || ' {unit.lower()}' AS INTERVAL); the database receives "
+                "the value separately and needs no quotes around it")
     if word in _TYPE_WORDS:
         return (f"write it as a typed bind variable: CAST({written} AS {word}); the "
                 "database receives the value separately and needs no quotes around it")
