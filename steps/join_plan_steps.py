@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from behave import given, register_type, then
@@ -14,10 +16,21 @@ from mmp.featurestore.join import (
     RowSource,
     choose_plan,
     duckdb_connection,
+    point_in_time_sql,
     prepare_spine,
 )
 from steps.support.feature_lab import lab_of, utc_time
 from steps.support.outcomes import expect_equal
+
+#: What DuckDB's plan of each one's query must show: (an ASOF join, a semi join first).
+SHAPES = {"hash": (False, False), "asof": (True, True), "asof_all": (True, False)}
+
+
+def _query_shape(con, sql: str) -> tuple[bool, bool]:
+    """Whether DuckDB's physical plan of ``sql`` holds an ASOF join, and a semi join."""
+    plan = "\n".join(row[1] for row in con.execute(f"EXPLAIN {sql}").fetchall())
+    return "Asof Join" in plan, re.search(r"Join Type: \w*SEMI", plan) is not None
+
 
 #: How a product owner says each plan of the in-memory join (src/mmp/featurestore/join.py).
 PLANS = {
@@ -57,6 +70,9 @@ def step_join_plan(context, plan):
         con.register(SPINE, spine.frame)
         con.register(FEATURE_ROWS, rows)
         chosen = choose_plan(con, source, ttl, spine)
+        shape = _query_shape(con, point_in_time_sql(source, ttl, False, plan=chosen))
     said = {code: words for words, code in PLANS.items()}
     expect_equal(f"how the join of {len(spine.frame)} sessions over {len(rows)} rows worked",
                  said[plan], said[chosen])
+    expect_equal(f"(ASOF join, semi join first) in the query DuckDB runs to have {said[chosen]}",
+                 SHAPES[chosen], shape)
