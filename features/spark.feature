@@ -3,8 +3,11 @@ Feature: The same pipeline on Apache Spark
   When sessions and feature tables outgrow one machine, the same recipes and templates
   run on Spark: rows load through the same guard with values as Spark SQL parameters,
   features are joined point-in-time inside Spark, and batch scoring runs on the
-  executors and writes everything or nothing. These scenarios run in their own pass
-  (`behave -D env=spark`) against a local Spark the pass starts once and stops.
+  executors and writes everything or nothing. Spark's own parser refuses anything but a
+  query that only reads, training collects a bounded number of rows to the driver, and
+  materializing fills the online store from the Spark tables. These scenarios run in
+  their own pass (`behave -D env=spark`) against a local Spark the pass starts once and
+  stops.
 
   Rule: a recipe runs on Spark unchanged, with the embedded default's results
 
@@ -61,6 +64,59 @@ Feature: The same pipeline on Apache Spark
       Given the session loader's template is "DROP TABLE sessions"
       When the session query is prepared
       Then the query is refused because "would drop a table or another object (DROP)"
+
+  Rule: behind the guard, Spark's own parser refuses anything but one query that only reads
+
+    @fixture.warehouse
+    Scenario Outline: A write that slipped past the guard is refused by Spark's parser and the table is unchanged
+      When "<statement>" is sent straight to the warehouse, skipping every check
+      Then the query is refused because "<reason>"
+      And every session is still in the warehouse
+
+      Examples: a statement and a command
+        | statement                                     | reason                                                                                       |
+        | INSERT INTO sessions SELECT * FROM sessions   | reads the SQL as a statement, not as a query: it would run the statement InsertIntoStatement |
+        | CREATE TABLE stolen AS SELECT * FROM sessions | reads the SQL as a statement, not as a query: it would run the command CreateTableAsSelect   |
+
+    Scenario Outline: A program or a Java call that slipped past the guard is refused by Spark's parser before Spark runs it
+      When "<statement>" is sent straight to the warehouse, skipping every check
+      Then the query is refused because "<reason>"
+
+      Examples: a program on the executors, Java calls
+        | statement                                                                         | reason                                                                    |
+        | SELECT TRANSFORM(session_id) USING 'cat' AS (id) FROM sessions                    | the SQL would run a program on the executors (SELECT TRANSFORM ... USING) |
+        | SELECT reflect('java.lang.System', 'getProperty', 'user.home') AS home            | the SQL would call reflect(), which runs any Java method Spark can load   |
+        | SELECT IDENTIFIER('reflect')('java.lang.System', 'getProperty', 'user.home') AS h | the SQL would name a function or column by IDENTIFIER(...)                |
+
+  @fixture.warehouse
+  Rule: training collects at most warehouse.spark.collect_max_rows rows to the driver
+
+    Scenario: A training window with more sessions than the driver may collect is refused with the way out
+      Given the Spark environment collects at most 50 rows for training
+      And the example session-outcome recipe
+      When the data scientist trains it on sessions from 2024-01-01 to 2024-01-04
+      Then training is refused because "the query selects more than 50 rows"
+      And the refusal's hint names "narrow the date window", "TABLESAMPLE" and "raise warehouse.spark.collect_max_rows"
+      And no training run was logged
+
+  Rule: materializing fills the online store from the Spark tables with each user's latest value
+
+    Scenario: Materialized by a command that has not opened the warehouse, a lookup gives each user's latest value
+      Given the feature view "activity" keeps each user's "visits" for 7 days
+      And these "activity" values were recorded:
+        | user | event time          | created time        | visits |
+        | Ada  | 2024-03-01 09:00:00 | 2024-03-01 09:00:00 | 3      |
+        | Ada  | 2024-03-04 12:00:00 | 2024-03-04 12:00:00 | 5      |
+        | Bob  | 2024-03-02 10:00:00 | 2024-03-02 10:00:00 | 7      |
+        | Bob  | 2024-03-02 10:00:00 | 2024-03-02 11:00:00 | 8      |
+        | Bob  | 2024-03-01 10:00:00 | 2024-03-05 10:00:00 | 9      |
+      And the online store has been filled with the latest values by a command that has not opened the Spark warehouse
+      When "activity:visits" is looked up for Ada, Bob and Zed
+      Then the looked-up values are:
+        | user | visits |
+        | Ada  | 5      |
+        | Bob  | 8      |
+        | Zed  |        |
 
   Rule: scoring on the executors writes every prediction or none
 

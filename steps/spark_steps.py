@@ -1,9 +1,11 @@
 """Steps about the Spark environment: the same pipeline, the join inside Spark, all-or-nothing
-scoring on the executors and a Spark that cannot start."""
+scoring on the executors, the collect bound of training, materializing into the online store
+and a Spark that cannot start."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from types import SimpleNamespace
 
@@ -21,6 +23,7 @@ from mmp.pipelines.train import train
 from mmp.settings import load_config, load_settings
 from mmp.sql.warehouse import open_warehouse
 from mmp.synthetic import generate
+from steps.support.feature_lab import lab_of
 from steps.support.fixtures import EXAMPLE_RECIPE, PROJECT_ROOT, scenario_environ
 from steps.support.outcomes import attempt, expect_equal, require_refusal
 
@@ -187,3 +190,34 @@ def step_refusal_within(context, seconds):
     assert context.seconds <= seconds, (
         f"the refusal took {context.seconds:.1f} s, more than {seconds} s")
 
+
+
+@given("the Spark environment collects at most {rows:d} rows for training")
+def step_collect_bound(context, rows):
+    config = context.config_env
+    spark = config.warehouse.spark.model_copy(update={"collect_max_rows": rows})
+    warehouse = config.warehouse.model_copy(update={"spark": spark})
+    context.config_env = config.model_copy(update={"warehouse": warehouse})
+
+
+@then("the refusal's hint names {fixes}")
+def step_hint_names(context, fixes):
+    hint = require_refusal(context).hint or ""
+    missing = [fix for fix in re.findall(r'"([^"]+)"', fixes) if fix not in hint]
+    assert not missing, f"the hint does not name {missing}: {hint!r}"
+
+
+@given("the online store has been filled with the latest values by a command that has not "
+       "opened the Spark warehouse")
+def step_materialized_by_new_command(context):
+    """As `mmp features materialize` in a new process: the rows are written and the views
+    applied, then the session's catalog forgets every table (a new process has named none;
+    the Parquet folders stay) and a new repository materializes."""
+    lab = lab_of(context)
+    lab.repository()
+    spark = open_warehouse(context.config_env).spark
+    for table in spark.catalog.listTables():
+        if not table.isTemporary:
+            spark.sql(f"DROP TABLE `{table.name}`")
+    context.repository = FeatureRepository(context.config_env, lab.definitions())
+    context.repository.materialize()

@@ -1,14 +1,11 @@
 """Feature views over the Spark warehouse's tables, as Feast ``SparkSource``s.
 
 Nothing is copied out: each view's source names its Spark table, Feast's Spark offline
-store reads it there (materialization), and historical retrieval runs inside Spark
+store reads it there through mmp's session (materialization,
+:mod:`mmp.featurestore.spark_offline`), and historical retrieval runs inside Spark
 (:class:`mmp.featurestore.spark_join.SparkPointInTimeJoin` reads a ``SparkSource``'s table).
-
-Not yet selected by config: ``featurestore.stores.offline_sources`` and
-``featurestore.retrieval.BACKENDS`` need one ``spark`` entry each (see docs/spark.md).
-Checked by hand: with ``FeatureRepository.offline`` set to :class:`SparkTables`, ``apply``
-registers both example views as ``SparkSource``s and ``retrieve_features`` with the Spark
-backend returns exactly what the local engine returns on the example data.
+Selected by ``feature_store.offline_store: spark``
+(:func:`mmp.featurestore.stores.offline_sources`).
 """
 
 from __future__ import annotations
@@ -30,12 +27,12 @@ class SparkTables(OfflineSources):
         self.config = config
 
     def feast_config(self) -> Any:
-        from feast.infra.offline_stores.contrib.spark_offline_store.spark import (
-            SparkOfflineStoreConfig,
-        )
+        """Feast's Spark offline store, reading through the Spark warehouse's session (the
+        ``spark_conf`` is what Feast would start a session with; it never has to)."""
+        from mmp.featurestore.spark_offline import SparkTablesOfflineStoreConfig
 
         settings = self.config.spark
-        return SparkOfflineStoreConfig(spark_conf={
+        return SparkTablesOfflineStoreConfig.of(self.config, {
             "spark.master": settings.master, "spark.sql.session.timeZone": "UTC",
             "spark.sql.warehouse.dir": str(self.config.spark_warehouse_dir), **settings.conf})
 

@@ -9,8 +9,10 @@ would keep that registration itself (``spark.sql.catalogImplementation: hive`` i
 
 Queries are the guarded templates rendered for the ``spark`` dialect: one read-only
 SELECT whose values are Spark SQL named parameters (``:start_date``), passed beside the
-text as ``spark.sql(sql, args=...)``. Spark SQL has no read-only session; the guard's
-single-SELECT check is what keeps a query from writing.
+text as ``spark.sql(sql, args=...)``. Spark SQL has no read-only session and runs a
+command as soon as ``spark.sql()`` is called, so behind the guard (sqlglot, the first line)
+every query is parsed once more by the session's own parser, which runs nothing, and is
+refused unless Spark reads it as one query that only reads (:func:`check_plan`).
 
 Rows come back to the driver only through :meth:`fetch` (training), bounded by
 ``warehouse.spark.collect_max_rows``; batch inference keeps them in Spark
@@ -27,16 +29,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from py4j.protocol import Py4JError
 from pyspark.errors import PySparkException
 
-from mmp.errors import DataError
+from mmp.errors import DataError, UnsafeSQLError
 from mmp.settings.config import EnvConfig
 from mmp.spark_session import spark_session
+from mmp.sql.guard import READ_ONLY_HINT
 from mmp.sql.template import Query, quote_identifier
 from mmp.sql.warehouse import Warehouse, count_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+_LOGICAL = "org.apache.spark.sql.catalyst.plans.logical."
+_ANALYSIS = "org.apache.spark.sql.catalyst.analysis."
+#: Catalyst plan nodes a loading query may not hold, and what Spark would do with them.
+REFUSED_NODES: dict[str, str] = {
+    _LOGICAL + "Command": "run the command {node}",
+    _LOGICAL + "ParsedStatement": "run the statement {node}",
+    _LOGICAL + "ScriptTransformation": "run a program on the executors (SELECT TRANSFORM "
+                                        "... USING)",
+    _ANALYSIS + "PlanWithUnresolvedIdentifier": "name a table by IDENTIFIER(...), known "
+                                                 "only when Spark runs the query",
+}
+#: Functions that call whatever Java method the driver or an executor can load.
+REFLECTION = frozenset(("reflect", "java_method", "try_reflect"))
+_FUNCTION = _ANALYSIS + "UnresolvedFunction"
+_COMPUTED_NAME = _ANALYSIS + "ExpressionWithUnresolvedIdentifier"
 
 
 class SparkWarehouse(Warehouse):
@@ -72,6 +92,7 @@ class SparkWarehouse(Warehouse):
     def frame(self, query: Query) -> DataFrame:
         """The query as a Spark DataFrame (lazy: nothing runs until it is used)."""
         spark = self.spark
+        check_plan(spark, query.sql, self.describe())
         if not self.tables():
             raise DataError(f"no tables in the Spark warehouse at {self.folder}",
                             hint="seed it with `APP_ENV=spark mmp seed`")
@@ -92,6 +113,7 @@ class SparkWarehouse(Warehouse):
         return local_frame(frame)
 
     def count(self, query: Query) -> int:
+        check_plan(self.spark, query.sql, self.describe())
         with self._failures():
             return int(self.spark.sql(count_sql(query.sql), args=dict(query.params))
                        .collect()[0][0])
@@ -148,6 +170,93 @@ class SparkWarehouse(Warehouse):
             with self._failures():
                 spark.sql(f"DROP TABLE IF EXISTS {table}")
                 spark.sql(f"CREATE TABLE {table} USING parquet LOCATION '{location}'")
+
+
+def check_plan(spark: SparkSession, sql: str, where: str | None = None) -> None:
+    """Refuse ``sql`` unless Spark's own parser reads it as one query that only reads.
+
+    The second line behind the guard, in the session's parser (which runs nothing): the
+    text must be a query by the grammar's ``query`` rule (no statement, DDL or DML; named
+    parameters are fine), and no node of the plan ``spark.sql()`` would run, its CTEs or
+    its subqueries, may be a command, a statement, a script transformation (a program run
+    on the executors), a call of ``reflect`` or ``java_method`` (any Java method), or a
+    name given by ``IDENTIFIER(...)`` (known only when Spark runs it). ``where`` names the
+    warehouse in the refusal.
+    """
+    parser = spark._jsparkSession.sessionState().sqlParser()
+    try:
+        plan = parser.parsePlan(sql)  # what spark.sql() would run
+    except (PySparkException, Py4JError) as exc:
+        raise _refusal(f"Spark's parser cannot read the SQL as one query "
+                       f"({_spark_message(exc)})", where,
+                       hint="fix the SQL at the place Spark names; " + READ_ONLY_HINT) from None
+    try:
+        parser.parseQuery(sql)
+    except (PySparkException, Py4JError):
+        action = _beyond_reading(spark, plan) or f"run the statement {plan.nodeName()}"
+        raise _refusal(f"Spark's parser reads the SQL as a statement, not as a query: it "
+                       f"would {action}", where) from None
+    action = _beyond_reading(spark, plan)
+    if action is not None:
+        raise _refusal(f"Spark's parser finds that the SQL would {action}", where)
+
+
+def _beyond_reading(spark: SparkSession, plan: Any) -> str | None:
+    """What the first node of ``plan`` that does more than read would do, if one does."""
+    find = spark._jvm.java.lang.Class.forName
+    refused = [(find(name), action) for name, action in REFUSED_NODES.items()]
+    for node in _plan_nodes(find(_LOGICAL + "LogicalPlan"), plan):
+        for kind, action in refused:
+            if kind.isInstance(node):
+                return action.format(node=node.nodeName())
+        for name in _function_names(node):
+            if name is None:
+                return ("name a function or column by IDENTIFIER(...), known only when "
+                        "Spark runs the query")
+            if name in REFLECTION:
+                return f"call {name}(), which runs any Java method Spark can load"
+    return None
+
+
+def _spark_message(exc: Exception) -> str:
+    """The first line of Spark's own message (py4j's names only the call that failed)."""
+    java = getattr(exc, "java_exception", None)
+    text = (str(java.getMessage()) if java is not None else str(exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _refusal(message: str, where: str | None, hint: str = READ_ONLY_HINT) -> UnsafeSQLError:
+    return UnsafeSQLError(f"{message}; a loader may only read, so Spark was not asked to "
+                          "run it", template=where, hint=hint)
+
+
+def _plan_nodes(logical: Any, plan: Any) -> Iterator[Any]:
+    """Every plan node: children, CTE definitions and subqueries included."""
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack += _items(node.children()) + _items(node.subqueries())
+        stack += [inner for inner in _items(node.innerChildren()) if logical.isInstance(inner)]
+
+
+def _function_names(node: Any) -> Iterator[str | None]:
+    """The (lower-case, unqualified) name of every function the node's expressions call;
+    None for a name computed by ``IDENTIFIER(...)``."""
+    stack = _items(node.expressions())
+    while stack:
+        expression = stack.pop()
+        kind = expression.getClass().getName()
+        if kind == _FUNCTION:
+            yield str(expression.nameParts().last()).lower()
+        elif kind == _COMPUTED_NAME:
+            yield None
+        stack += _items(expression.children())
+
+
+def _items(seq: Any) -> list[Any]:
+    """A Scala ``Seq`` as a Python list."""
+    return [seq.apply(i) for i in range(seq.length())]
 
 
 def local_frame(frame: pd.DataFrame) -> pd.DataFrame:
