@@ -65,6 +65,17 @@ Feature: The same pipeline on Apache Spark
       When the session query is prepared
       Then the query is refused because "would drop a table or another object (DROP)"
 
+    Scenario Outline: A template that would run a program or call Java on the cluster is refused before Spark sees it
+      Given the session loader's template is "<template>"
+      When the session query is prepared
+      Then the query is refused because "<reason>"
+
+      Examples: a program on the executors, Java calls
+        | template                                                                   | reason                                                                     |
+        | SELECT TRANSFORM(session_id) USING 'cat' AS (id) FROM sessions             | the SQL would run a program on the servers (SELECT TRANSFORM ... USING)    |
+        | SELECT reflect('java.lang.System', 'getProperty', 'user.home') AS home     | the SQL calls reflect(), which would call a Java method on the servers     |
+        | SELECT java_method('java.lang.System', 'getProperty', 'user.home') AS home | the SQL calls java_method(), which would call a Java method on the servers |
+
   Rule: behind the guard, Spark's own parser refuses anything but one query that only reads
 
     @fixture.warehouse
@@ -136,7 +147,7 @@ Feature: The same pipeline on Apache Spark
       And the refusal came within 10 seconds
 
       Examples: what keeps Spark from starting
-        | what                                 | setting          | value               | reason                                                                   | fix                       |
-        | master that does not answer          | MMP_SPARK_MASTER | spark://127.0.0.1:9 | Spark master at spark://127.0.0.1:9 is not reachable                     | MMP_SPARK_MASTER=local[2] |
-        | master that is not a Spark address   | MMP_SPARK_MASTER | nowhere:7077        | 'nowhere:7077' is not a Spark master                                     | MMP_SPARK_MASTER          |
-        | without a Java runtime               | JAVA_HOME        | /nonexistent/java   | Spark at local[2] is not reachable: no Java runtime (JAVA_HOME=/nonexistent/java has no bin/java) | JAVA_HOME |
+        | what                               | setting          | value               | reason                                                                                            | fix                       |
+        | master that does not answer        | MMP_SPARK_MASTER | spark://127.0.0.1:9 | Spark master at spark://127.0.0.1:9 is not reachable                                              | MMP_SPARK_MASTER=local[2] |
+        | master that is not a Spark address | MMP_SPARK_MASTER | nowhere:7077        | 'nowhere:7077' is not a Spark master                                                              | MMP_SPARK_MASTER          |
+        | without a Java runtime             | JAVA_HOME        | /nonexistent/java   | Spark at local[2] is not reachable: no Java runtime (JAVA_HOME=/nonexistent/java has no bin/java) | JAVA_HOME                 |

@@ -389,25 +389,26 @@ Feature: SQL templates cannot be injected
         | SELECT 1; WITH gone AS (SELECT 1) DELETE FROM sessions | holds 2 statements (SELECT, DELETE) |
 
       Examples: reaching outside the warehouse
-        | template                                             | reason                                                                       |
-        | COPY sessions TO '/tmp/leak.csv'                     | would copy data to or from a file (COPY)                                     |
-        | COPY (SELECT * FROM sessions) TO '/tmp/leak.parquet' | would copy data to or from a file (COPY)                                     |
-        | SELECT * FROM read_csv('/etc/passwd')                | reads the file or URL '/etc/passwd' with read_csv()                          |
-        | SELECT * FROM read_csv('/etc/passwd', header = true) | reads the file or URL '/etc/passwd' with read_csv()                          |
-        | SELECT * FROM read_parquet('s3://bucket/x.parquet')  | reads the file or URL 's3://bucket/x.parquet'                                |
-        | SELECT * FROM glob('/home/*')                        | reads the file or URL '/home/*' with glob()                                  |
-        | SELECT * FROM '/etc/passwd'                          | reads the file or URL '/etc/passwd' as a file name in FROM                   |
-        | SELECT read_text('/etc/hostname') AS secret          | reads the file or URL '/etc/hostname' with read_text()                       |
-        | SELECT pg_read_file('/etc/passwd') AS secret         | reads the file or URL '/etc/passwd' with pg_read_file()                      |
-        | SELECT * FROM read_text()                            | calls read_text() without a path                                             |
-        | ATTACH '/tmp/evil.db' AS evil                        | would attach another database (ATTACH)                                       |
-        | DETACH evil                                          | would detach a database (DETACH)                                             |
-        | INSTALL httpfs                                       | would install a database extension (INSTALL)                                 |
-        | LOAD httpfs                                          | would load a database extension (LOAD)                                       |
-        | SELECT * FROM query('DROP TABLE sessions')           | calls query(), which would run SQL written as text                           |
-        | SELECT * FROM duckdb_secrets()                       | calls duckdb_secrets(), which would read the server's environment or secrets |
-        | SELECT * FROM duckdb_settings()                      | reads from the table function duckdb_settings()                              |
-        | SELECT getenv('HOME') AS home                        | calls getenv()                                                               |
+        | template                                                                   | reason                                                                       |
+        | COPY sessions TO '/tmp/leak.csv'                                           | would copy data to or from a file (COPY)                                     |
+        | COPY (SELECT * FROM sessions) TO '/tmp/leak.parquet'                       | would copy data to or from a file (COPY)                                     |
+        | SELECT * FROM read_csv('/etc/passwd')                                      | reads the file or URL '/etc/passwd' with read_csv()                          |
+        | SELECT * FROM read_csv('/etc/passwd', header = true)                       | reads the file or URL '/etc/passwd' with read_csv()                          |
+        | SELECT * FROM read_parquet('s3://bucket/x.parquet')                        | reads the file or URL 's3://bucket/x.parquet'                                |
+        | SELECT * FROM glob('/home/*')                                              | reads the file or URL '/home/*' with glob()                                  |
+        | SELECT * FROM '/etc/passwd'                                                | reads the file or URL '/etc/passwd' as a file name in FROM                   |
+        | SELECT read_text('/etc/hostname') AS secret                                | reads the file or URL '/etc/hostname' with read_text()                       |
+        | SELECT pg_read_file('/etc/passwd') AS secret                               | reads the file or URL '/etc/passwd' with pg_read_file()                      |
+        | SELECT * FROM read_text()                                                  | calls read_text() without a path                                             |
+        | ATTACH '/tmp/evil.db' AS evil                                              | would attach another database (ATTACH)                                       |
+        | DETACH evil                                                                | would detach a database (DETACH)                                             |
+        | INSTALL httpfs                                                             | would install a database extension (INSTALL)                                 |
+        | LOAD httpfs                                                                | would load a database extension (LOAD)                                       |
+        | SELECT * FROM query('DROP TABLE sessions')                                 | calls query(), which would run SQL written as text                           |
+        | SELECT * FROM duckdb_secrets()                                             | calls duckdb_secrets(), which would read the server's environment or secrets |
+        | SELECT * FROM duckdb_settings()                                            | reads from the table function duckdb_settings()                              |
+        | SELECT getenv('HOME') AS home                                              | calls getenv()                                                               |
+        | SELECT try_reflect('java.lang.System', 'getProperty', 'user.home') AS home | calls try_reflect(), which would call a Java method on the servers           |
 
       Examples: changing the session or the server
         | template                                       | reason                                                      |

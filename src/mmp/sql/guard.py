@@ -79,6 +79,7 @@ _KEYWORDS: dict[type[exp.Expression], str] = {
 _CLAUSES: dict[type[exp.Expression], str] = {
     exp.Into: "store its result in a new table (SELECT … INTO)",
     exp.Lock: "lock rows (FOR UPDATE / FOR SHARE)",
+    exp.QueryTransform: "run a program on the servers (SELECT TRANSFORM ... USING)",
 }
 
 #: Functions a loader may never call, whatever the recipe says, and why.
@@ -96,6 +97,8 @@ FORBIDDEN_FUNCTIONS: dict[str, str] = {
                     "change the database's state"),
     **dict.fromkeys(("getenv", "duckdb_secrets", "which_secret"),
                     "read the server's environment or secrets"),
+    **dict.fromkeys(("reflect", "java_method", "try_reflect"),
+                    "call a Java method on the servers"),
 }
 
 #: Functions whose first argument is a file path, a glob or a URL they read.
