@@ -360,6 +360,9 @@ SHAPES = {
     "skewed": {"entities": 100_000, "skew": 1.5, "ttl_days": 7},
     "long_ttl": {"entities": 100_000, "skew": 0.0, "ttl_days": 90},
     "long_ttl_1k": {"entities": 1_000, "skew": 0.0, "ttl_days": 90},
+    # one spine joined to three views at once (mmp: one view after another, as
+    # retrieval does); peer: for each view its fastest formulation, the times added
+    "three_views": {"views": ("sparse", "skewed", "long_ttl")},
 }
 SHAPE_CONTENDERS = ["mmp", "hash", "asof_pruned", "asof_all", "asof_latest", "asof_argmax"]
 
@@ -440,6 +443,83 @@ def _shape_run(name: str, spine: pd.DataFrame, rows: pd.DataFrame, ttl, timeout:
                                                                view=VIEW)
 
 
+def _views_shape(spec: dict, rows: int, feature_rows: int, span_days: int, repeats: int,
+                 timeout: float) -> dict:
+    """Several views joined to one spine: mmp chains its joins (each view's features under
+    their own names); each other formulation runs view by view. The peer's time is the sum,
+    over the views, of the fastest formulation for that view that gives mmp's answer."""
+    import datetime as dt
+
+    from mmp.featurestore import join
+
+    views = []
+    for number, name in enumerate(spec["views"]):
+        view = SHAPES[name]
+        spine, features = frames(rows, feature_rows, entities=view["entities"],
+                                 skew=view["skew"], span_seconds=span_days * 86400,
+                                 seed=42 + number)
+        views.append((name, features, dt.timedelta(days=view["ttl_days"])))
+    spine = frames(rows, feature_rows, span_seconds=span_days * 86400)[0]  # sparse keys
+    print(f"three_views: {rows:,} x {len(views)} x {feature_rows:,} over {span_days} days, "
+          f"{[v[0] for v in views]}", flush=True)
+
+    named = {name: features.rename(columns={f: f"{name}_{f}" for f in FEATURES})
+             for name, features, _ in views}  # each view's features under their own names
+
+    def mmp_chain(spine: pd.DataFrame) -> pd.DataFrame:
+        result = spine
+        for name, _, ttl in views:
+            result = join.join_point_in_time(result, named[name], keys=[KEY], ttl=ttl,
+                                             features=[f"{name}_{f}" for f in FEATURES],
+                                             view=name)
+        return result
+
+    mmp_chain(spine.head(1000))  # warm-up
+    mmp_times: list[float] = []
+    other: dict[str, dict[str, list[float]]] = {n: {v[0]: [] for v in views}
+                                                for n in SHAPE_CONTENDERS[1:]}
+    answers: dict[tuple[str, str], pd.DataFrame] = {}
+    stopped: set[str] = set()
+    mmp_result = None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        mmp_result = mmp_chain(spine)
+        mmp_times.append(time.perf_counter() - started)
+        for contender in SHAPE_CONTENDERS[1:]:
+            for name, features, ttl in views:
+                if (contender, name) in stopped:
+                    continue
+                seconds, result = _shape_run(contender, spine, features, ttl, timeout)
+                if seconds is None:
+                    stopped.add((contender, name))
+                    continue
+                other[contender][name].append(seconds)
+                answers.setdefault((contender, name), result)
+    row = {"spec": spec, "seconds": {"mmp": round(statistics.median(mmp_times), 3)},
+           "per_view": {}, "same_as_mmp": {}}
+    best_total = 0.0
+    for name, _, _ in views:
+        mine = mmp_result[[f"{name}_{f}" for f in FEATURES]].to_numpy()
+        fastest = None
+        for contender in SHAPE_CONTENDERS[1:]:
+            if (contender, name) in stopped:
+                continue
+            values = answers[(contender, name)][FEATURES].to_numpy()
+            same = bool(((values == mine) | (np.isnan(values) & np.isnan(mine))).all())
+            row["same_as_mmp"][f"{contender}/{name}"] = same
+            seconds = statistics.median(other[contender][name])
+            if same and (fastest is None or seconds < fastest[0]):
+                fastest = (seconds, contender)
+        row["per_view"][name] = {"fastest": fastest[1], "seconds": round(fastest[0], 3)}
+        best_total += fastest[0]
+    row["seconds"]["fastest_per_view_summed"] = round(best_total, 3)
+    row["best_other"] = "+".join(v["fastest"] for v in row["per_view"].values())
+    row["mmp_over_best"] = round(row["seconds"]["mmp"] / best_total, 2)
+    print(f"  {row['seconds']} per view: {row['per_view']}\n"
+          f"  mmp / fastest per view: {row['mmp_over_best']}", flush=True)
+    return row
+
+
 def run_shapes(names: list[str], rows: int, feature_rows: int, span_days: int, repeats: int,
                timeout: float, custom: dict) -> dict:
     """Every contender on every shape, interleaved in this process; ratios to the fastest
@@ -449,6 +529,9 @@ def run_shapes(names: list[str], rows: int, feature_rows: int, span_days: int, r
     table = {}
     for shape in names:
         spec = custom if shape == "custom" else SHAPES[shape]
+        if "views" in spec:
+            table[shape] = _views_shape(spec, rows, feature_rows, span_days, repeats, timeout)
+            continue
         spine, features = frames(rows, feature_rows, entities=spec["entities"],
                                  skew=spec["skew"], span_seconds=span_days * 86400)
         ttl = dt.timedelta(days=spec["ttl_days"])
