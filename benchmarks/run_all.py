@@ -111,6 +111,20 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
                         f"fastest other exact formulation: {best} {row['seconds'][best]:.2f} s",
                         f"{row['mmp_over_best']} (mmp/best)"))
         return out
+    if name == "spark_scale":
+        size = f"{data['spine_rows']:,} x {data['feature_rows']:,}"
+        out = []
+        for shape, run_ in data.get("shapes", {}).items():
+            for task, what in (("join", "point-in-time join"), ("score", "join + scoring")):
+                spark, local = run_["results"][f"spark_{task}"], run_["results"][f"duckdb_{task}"]
+                ratio = run_["spark_over_duckdb"][task]
+                out.append((f"Spark {data['master']} {what}, {size}, {shape}",
+                            f"{spark['seconds']:.1f} s, {spark['peak_mb']:.0f} MB (start-up "
+                            f"{spark['startup_seconds']:.0f} s apart)",
+                            f"local engine {local['seconds']:.1f} s, {local['peak_mb']:.0f} MB",
+                            f"{ratio['time']:.1f}x time, {ratio['peak_memory']:.1f}x memory "
+                            "(Spark/local)"))
+        return out
     if name == "serving":
         mmp, peer = data["results"]["mmp_serve"], data["results"]["mlflow_models_serve"]
         return [("one-row /predict with schema validation, loopback, 1 worker",

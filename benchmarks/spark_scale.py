@@ -1,8 +1,9 @@
 """Spark at scale: the point-in-time join and batch scoring on Spark beside DuckDB.
 
-One data set of ``--spine-rows`` rows to enrich (default 1M) and ``--feature-rows``
-feature rows (default 5M) over ``--entities`` entities, 5 features, a 7-day ttl, written
-once as Parquet. Each contender runs in a fresh process so that its peak memory is its own:
+One data set per ``--entities`` value (default 100,000 and 1,000: sparse and dense) of
+``--spine-rows`` rows to enrich (default 1M) and ``--feature-rows`` feature rows (default
+5M), 5 features, a 7-day ttl, written once as Parquet. Each contender runs in a fresh
+process so that its peak memory is its own:
 
 - ``duckdb_join``: mmp's local engine, ``join_point_in_time`` (DuckDB in process) over the
   frames read from the Parquet files;
@@ -187,7 +188,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spine-rows", type=int, default=1_000_000)
     parser.add_argument("--feature-rows", type=int, default=5_000_000)
-    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--entities", type=int, nargs="+", default=[100_000, 1_000],
+                        help="entities with rows (one data set per value)")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--contender", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
@@ -195,9 +197,31 @@ def main() -> int:
     if options.contender:
         contender(options.contender, Path(options.folder), options.master)
         return 0
+    report = {"spine_rows": options.spine_rows, "feature_rows": options.feature_rows,
+              "master": options.master, "shapes": {}}
+    for entities in options.entities:
+        print(f"{options.spine_rows:,} x {options.feature_rows:,}, {entities:,} entities",
+              flush=True)
+        results = measure(options, entities)
+        if results is None:
+            return 1
+        ratios = {task: {"time": results[f"spark_{task}"]["seconds"]
+                         / results[f"duckdb_{task}"]["seconds"],
+                         "peak_memory": results[f"spark_{task}"]["peak_mb"]
+                         / results[f"duckdb_{task}"]["peak_mb"]} for task in ("join", "score")}
+        report["shapes"][f"{entities} entities"] = {
+            "entities": entities, "results": results, "spark_over_duckdb": ratios}
+        print(json.dumps(ratios, indent=2), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "spark_scale.json").write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def measure(options: argparse.Namespace, entities: int) -> dict | None:
+    """Each contender in a fresh process over one data set; None if one failed."""
     with tempfile.TemporaryDirectory(prefix="mmp-spark-scale-") as tmp:
         folder = Path(tmp)
-        make_data(folder, options.spine_rows, options.feature_rows, options.entities)
+        make_data(folder, options.spine_rows, options.feature_rows, entities)
         _model(folder)
         results = {}
         for name in ("duckdb_join", "spark_join", "duckdb_score", "spark_score"):
@@ -206,20 +230,10 @@ def main() -> int:
                  "--master", options.master], capture_output=True, text=True, check=False)
             if out.returncode:
                 sys.stderr.write(out.stderr[-3000:])
-                return out.returncode
+                return None
             results[name] = json.loads(out.stdout.strip().splitlines()[-1])
-            print(name, results[name], flush=True)
-    ratios = {task: {"time": results[f"spark_{task}"]["seconds"]
-                     / results[f"duckdb_{task}"]["seconds"],
-                     "peak_memory": results[f"spark_{task}"]["peak_mb"]
-                     / results[f"duckdb_{task}"]["peak_mb"]} for task in ("join", "score")}
-    report = {"spine_rows": options.spine_rows, "feature_rows": options.feature_rows,
-              "entities": options.entities, "master": options.master,
-              "results": results, "spark_over_duckdb": ratios}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "spark_scale.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(ratios, indent=2))
-    return 0
+            print(" ", name, results[name], flush=True)
+    return results
 
 
 if __name__ == "__main__":
