@@ -319,6 +319,15 @@ Feature: SQL templates cannot be injected
         | SELECT session_id FROM sessions -- one row per {{ label }}s session                | -- one row per {{ label }}s session           | -- one row per labels session     |
         | SELECT session_id FROM sessions ORDER BY "{{ sort_column }}"                       | "{{ sort_column }}"                           | {{ sort_column \| identifier }}   |
 
+    @fixture.warehouse
+    Scenario: Two values printed inside quotes are refused one at a time, each with the suggestion for its own name
+      Given the session loader also declares the text parameter label_column
+      And the session loader's template is "SELECT '{{ label_column }}' AS kind, '{{ label }}' AS label, session_id FROM sessions"
+      When the session query is prepared with label_column set to "device"
+      Then the query is refused because "parameter 'label' is printed inside quotes"
+      And writing "{{ label }}" in place of "'{{ label }}'", as the refusal suggests, leaves "parameter 'label_column' is printed inside quotes"
+      And the refusal suggests "{{ label_column }}" in place of "'{{ label_column }}'", which runs
+
     @dev @fixture.warehouse
     Scenario: A text printed as a quoted column name is refused, and declaring it as a choice of columns runs
       Given the session loader's template is "SELECT session_id, "{{ label }}" FROM sessions"
@@ -400,6 +409,7 @@ Feature: SQL templates cannot be injected
         | SELECT read_text('/etc/hostname') AS secret                                | reads the file or URL '/etc/hostname' with read_text()                       |
         | SELECT pg_read_file('/etc/passwd') AS secret                               | reads the file or URL '/etc/passwd' with pg_read_file()                      |
         | SELECT * FROM read_text()                                                  | calls read_text() without a path                                             |
+        | SELECT * FROM read_csv(42)                                                 | reads a file or URL with read_csv() whose path is computed                   |
         | ATTACH '/tmp/evil.db' AS evil                                              | would attach another database (ATTACH)                                       |
         | DETACH evil                                                                | would detach a database (DETACH)                                             |
         | INSTALL httpfs                                                             | would install a database extension (INSTALL)                                 |
@@ -434,22 +444,24 @@ Feature: SQL templates cannot be injected
         | template                                               | reason                                                              |
         | SELECT 'unfinished                                     | could not be read as one query                                      |
         | SELECT session_id, 'unfinished AS note                 | a text in quotes that is never closed at line 1, column 20          |
+        | SELECT 'a' AS kind, 'unfinished AS note FROM sessions  | a text in quotes that is never closed at line 1, column 21          |
         | SELECT session_id, 'unfinished, "device" FROM sessions | a text in quotes that is never closed at line 1, column 20          |
         | SELECT FROM WHERE                                      | Expected table name but got 'WHERE'                                 |
         | SELECT session_id FROM                                 | Expected table name but got the end of the SQL at line 1, column 19 |
         | SELECT session_id FROM sessions WHERE session_id = 1 1 | Unexpected token at line 1, column 54                               |
         | SELECT {{ '(' * 500 }}1{{ ')' * 500 }} AS deep         | the SQL is nested too deeply to be checked                          |
 
-    Scenario: SQL broken on its fourth line is refused naming that line, the column and the line's text
+    Scenario: SQL broken on its fifth line is refused naming that line, the column and the line's text
       Given the session loader's template is:
         """
+        {# sessions that viewed pages on one device #}
         SELECT session_id
         FROM sessions
         WHERE page_views >
           AND device = 'mobile'
         """
       When the session query is prepared
-      Then the query is refused because "at line 4, column 3, in "AND device = 'mobile'""
+      Then the query is refused because "at line 5, column 3, in "AND device = 'mobile'""
 
   @fixture.warehouse
   Rule: honest queries pass, whatever words their names, comments and texts contain

@@ -167,10 +167,9 @@ def step_query_accepted(context):
     require_success(context)
 
 
-def _follow_suggestion(context, suggestion: str, written: str, *also: str) -> None:
+def _write_suggestion(context, suggestion: str, written: str, *also: str) -> None:
     """Write the refusal's suggestion (which its hint must give whole, not as part of another
-    expression; ``also`` it must say too) in place of ``written``, then load with the values
-    the refused attempt was given: it must run."""
+    expression; ``also`` it must say too) in place of ``written``."""
     hint = require_refusal(context).hint or ""
     whole = rf"(?:^|[:,] |write |e\.g\. ){re.escape(suggestion)}(?:$|[;,]| in place of)"
     assert re.search(whole, hint), f"the hint does not suggest {suggestion!r}:\n  hint: {hint}"
@@ -178,9 +177,23 @@ def _follow_suggestion(context, suggestion: str, written: str, *also: str) -> No
         assert expected in hint, f"the hint does not say {expected!r}:\n  hint: {hint}"
     assert written in context.template_text, f"{written!r} is not in {context.template_text!r}"
     context.template_text = context.template_text.replace(written, suggestion)
+
+
+def _follow_suggestion(context, suggestion: str, written: str, *also: str) -> None:
+    """Write the refusal's suggestion, then load with the values the refused attempt was
+    given: it must run."""
+    _write_suggestion(context, suggestion, written, *also)
     warehouse = open_warehouse(context.config_env)
     attempt(context, lambda: warehouse.fetch(_prepare(context, context.supplied)))
     require_success(context)
+
+
+@then('writing "{suggestion}" in place of "{written}", as the refusal suggests, leaves '
+      '"{reason}"')
+def step_suggestion_leaves_refusal(context, suggestion, written, reason):
+    _write_suggestion(context, suggestion, written)
+    attempt(context, lambda: _prepare(context, context.supplied))
+    require_refusal(context, reason)
 
 
 @then('the refusal suggests "{suggestion}" in place of "{written}", which runs')
