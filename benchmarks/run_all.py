@@ -114,11 +114,12 @@ def rows(name: str, data: dict) -> list[tuple[str, str, str, str]]:
     if name == "spark_scale":
         size = f"{data['spine_rows']:,} x {data['feature_rows']:,}"
         out = []
-        for shape, run_ in data.get("shapes", {}).items():
+        for run_ in data.get("shapes", {}).values():
             for task, what in (("join", "point-in-time join"), ("score", "join + scoring")):
                 spark, local = run_["results"][f"spark_{task}"], run_["results"][f"duckdb_{task}"]
                 ratio = run_["spark_over_duckdb"][task]
-                out.append((f"Spark {data['master']} {what}, {size}, {shape}",
+                out.append((f"Spark {data['master']} {what}, {size}, {run_['entities']:,} "
+                            "entities",
                             f"{spark['seconds']:.1f} s, {spark['peak_mb']:.0f} MB (start-up "
                             f"{spark['startup_seconds']:.0f} s apart)",
                             f"local engine {local['seconds']:.1f} s, {local['peak_mb']:.0f} MB",
