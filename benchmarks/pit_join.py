@@ -227,13 +227,18 @@ def compare(folder: Path, name: str, rows: int) -> dict:
     same = np.ones(len(merged), dtype=bool)
     for f in FEATURES:
         a, b = merged[f].to_numpy(), merged[f"{f}_mmp"].to_numpy()
-        same &= (a == b) | (np.isnan(a) & np.isnan(b))
+        same &= _equal(a, b)
     tied = _tied_values(folder)
     at_tie = merged["f0"].isin(tied).to_numpy() | merged["f0_mmp"].isin(tied).to_numpy()
     return {"rows_returned": len(other), "rows_dropped": rows - len(merged),
             "in_spine_order": in_order,
             "mismatches_at_ties": int((~same & at_tie).sum()),
             "mismatches_elsewhere": int((~same & ~at_tie).sum())}
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element by element: the same number, or both missing."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
 
 
 def _tied_values(folder: Path) -> np.ndarray:
@@ -505,7 +510,7 @@ def _views_shape(spec: dict, rows: int, feature_rows: int, span_days: int, repea
             if (contender, name) in stopped:
                 continue
             values = answers[(contender, name)][FEATURES].to_numpy()
-            same = bool(((values == mine) | (np.isnan(values) & np.isnan(mine))).all())
+            same = bool(_equal(values, mine).all())
             row["same_as_mmp"][f"{contender}/{name}"] = same
             seconds = statistics.median(other[contender][name])
             if same and (fastest is None or seconds < fastest[0]):
@@ -558,8 +563,7 @@ def run_shapes(names: list[str], rows: int, feature_rows: int, span_days: int, r
                 continue
             row["seconds"][name] = round(statistics.median(times[name]), 3)
             other = answers[name][FEATURES].to_numpy()
-            row["same_as_mmp"][name] = bool(((other == mmp) | (np.isnan(other) & np.isnan(mmp))
-                                             ).all())
+            row["same_as_mmp"][name] = bool(_equal(other, mmp).all())
         best = min((row["seconds"][n], n) for n in SHAPE_CONTENDERS[1:]
                    if row["same_as_mmp"].get(n))
         row["best_other"] = best[1]
