@@ -482,6 +482,28 @@ Feature: Point-in-time correct features
       When the sessions are enriched with "activity:visits"
       Then the enrichment is refused because "feature 'visits' of view 'activity' would overwrite a column of the same name"
 
+    Scenario: Sessions that hold columns named like two features of one view are refused naming the first asked for
+      Given the feature view "activity" keeps each user's "visits" and "clicks" for 7 days
+      And these "activity" values were recorded:
+        | user | event time          | visits | clicks |
+        | Ada  | 2024-03-01 09:00:00 | 3      | 12     |
+      And these sessions:
+        | user | time                | clicks | visits |
+        | Ada  | 2024-03-04 12:00:00 | 40     | 9      |
+      When the sessions are enriched with "activity:visits and activity:clicks"
+      Then the enrichment is refused because "feature 'visits' of view 'activity' would overwrite a column of the same name"
+
+    Scenario: A view without a positive ttl is refused when joined in memory, as its definition would be
+      Given the feature view "activity" keeps each user's "visits" for 0 seconds
+      And these "activity" values were recorded:
+        | user | event time          | visits |
+        | Ada  | 2024-03-04 12:00:00 | 3      |
+      And these sessions:
+        | user | time                |
+        | Ada  | 2024-03-04 12:00:00 |
+      When the sessions are enriched with "activity:visits" in memory
+      Then the enrichment is refused because "feature view 'activity' has a ttl of 0:00:00: the ttl must be longer than zero"
+
   Rule: a training set can be rebuilt exactly as it was known at a cutoff
 
     Scenario Outline: A value backfilled on 10 March is <seen> as known at <cutoff>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import parse
@@ -30,12 +31,17 @@ def _ttl(text: str) -> dt.timedelta:
     return parse_duration(text)
 
 
-register_type(UtcTime=utc_time, Ttl=_ttl)
+@parse.with_pattern(r'"[^"]+"(?: and "[^"]+")*')
+def _quoted_names(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r'"([^"]+)"', text))
 
 
-@given('the feature view "{view}" keeps each user\'s "{feature}" for {ttl:Ttl}')
-def step_feature_view(context, view, feature, ttl):
-    lab_of(context).define(view, feature, ttl)
+register_type(UtcTime=utc_time, Ttl=_ttl, QuotedNames=_quoted_names)
+
+
+@given('the feature view "{view}" keeps each user\'s {features:QuotedNames} for {ttl:Ttl}')
+def step_feature_view(context, view, features, ttl):
+    lab_of(context).define(view, features, ttl)
 
 
 @given('these "{view}" values were recorded:')

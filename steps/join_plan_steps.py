@@ -43,7 +43,7 @@ register_type(UtcTime=utc_time, JoinPlan=TypeBuilder.make_enum(PLANS))
 
 @given('{count:d} "{view}" values of {user}, one a minute from {start:UtcTime}')
 def step_values_a_minute_apart(context, count, view, user, start):
-    feature = lab_of(context).views[view][0]
+    feature = lab_of(context).feature(view)
     times = start + pd.to_timedelta(np.arange(count), unit="min")
     lab_of(context).record(view, pd.DataFrame({
         "user": [user] * count, "event_timestamp": times,
@@ -61,7 +61,7 @@ def step_sessions_spread(context, count, user, start, end):
 def step_join_plan(context, plan):
     lab = lab_of(context)
     [view] = lab.rows
-    feature, ttl = lab.views[view]
+    feature, ttl = lab.feature(view), lab.views[view][1]
     spine = prepare_spine(lab.sessions, ["user"], "event_timestamp")
     rows = lab.rows[view].assign(**{ORDER: np.arange(len(lab.rows[view]))})
     source = RowSource(FEATURE_ROWS, ("user",), "event_timestamp", "created_timestamp", ORDER,

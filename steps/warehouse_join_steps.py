@@ -23,7 +23,7 @@ register_type(UtcTime=utc_time)
 @given('{users:d} users with {per_user:d} "{view}" values each over {days:d} days, '
        '{at_once:d} recorded at every moment')
 def step_dense_history(context, users, per_user, view, days, at_once):
-    feature = lab_of(context).views[view][0]
+    feature = lab_of(context).feature(view)
     lab_of(context).record(view, dense_history(users, per_user, at_once, days, feature))
     context.history = (users, days)
 

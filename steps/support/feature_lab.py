@@ -92,7 +92,8 @@ class FeatureLab:
     """Views, recorded rows and sessions of one scenario."""
 
     config: EnvConfig
-    views: dict[str, tuple[str, dt.timedelta]] = field(default_factory=dict)
+    #: Each view's features (the first is "its feature") and ttl.
+    views: dict[str, tuple[tuple[str, ...], dt.timedelta]] = field(default_factory=dict)
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     sessions: pd.DataFrame | None = None
     backend: HistoricalRetrieval | None = None
@@ -100,8 +101,12 @@ class FeatureLab:
     reader: EnvConfig | None = None
     _repository: FeatureRepository | None = None
 
-    def define(self, view: str, feature: str, ttl: dt.timedelta) -> None:
-        self.views[view] = (feature, ttl)
+    def define(self, view: str, features: tuple[str, ...], ttl: dt.timedelta) -> None:
+        self.views[view] = (features, ttl)
+
+    def feature(self, view: str) -> str:
+        """The view's (first) feature."""
+        return self.views[view][0][0]
 
     def record(self, view: str, rows: pd.DataFrame) -> None:
         """Rows of a view; without a created time a row was written at its event time."""
@@ -111,11 +116,13 @@ class FeatureLab:
 
     def definitions(self) -> FeatureDefinitions:
         views = {}
-        for view, (feature, ttl) in self.views.items():
-            kind = {"i": "int64", "u": "int64", "O": "string"}.get(
-                self.table(view)[feature].dtype.kind, "float64")
+        for view, (features, ttl) in self.views.items():
+            table = self.table(view)
+            kinds = {f: {"i": "int64", "u": "int64", "O": "string"}.get(table[f].dtype.kind,
+                                                                       "float64")
+                     for f in features}
             views[view] = {"entities": ["user"], "source": view, "ttl": ttl,
-                           "features": {feature: kind}}
+                           "features": kinds}
         return FeatureDefinitions.model_validate({
             "entities": {"user": {"join_key": "user", "type": "string"}},
             "feature_views": views})
@@ -127,7 +134,7 @@ class FeatureLab:
         empty = pd.Series([], dtype="datetime64[us]")
         return pd.DataFrame({"user": pd.Series([], dtype=object), "event_timestamp": empty,
                              "created_timestamp": empty,
-                             self.views[view][0]: pd.Series([], dtype="float64")})
+                             **{f: pd.Series([], dtype="float64") for f in self.views[view][0]}})
 
     def repository(self) -> FeatureRepository:
         """Write the rows to the warehouse and apply the views, as `mmp features apply` does

@@ -11,8 +11,8 @@ raises :class:`PointInTimeError`. Inputs are never mutated.
 How: one of two plans (the second in two forms), all exact, chosen by how many (spine
 row, feature row) pairs share a key inside a ttl-wide time bucket (the spine side covers
 its own bucket and the one before); the count is estimated from every spine row and a
-sample of the feature rows (every row when there are few), taking times as spread
-uniformly over the spine's span.
+sample of about 100,000 feature rows (scaled by the share drawn; every row when there
+are no more), taking times as spread uniformly over the spine's span.
 
 - Few pairs per spine row (sparse entities): a hash join on the keys and the bucket,
   filtered to the window, keeping the best candidate per spine row. Nothing is sorted
@@ -82,6 +82,7 @@ def join_point_in_time(
     view: str = "feature rows",
 ) -> pd.DataFrame:
     """The spine with ``features`` (default: every other column) joined point-in-time."""
+    require_ttl(ttl, view)
     prepared = prepare_spine(spine, keys, timestamp_column)
     features = _feature_columns(feature_rows, keys, event_timestamp, created_timestamp,
                                 features, f"the {view}")
@@ -174,6 +175,14 @@ def prepare_spine(spine: pd.DataFrame, keys: Sequence[str],
     return PreparedSpine(frame, tuple(keys), timestamp_column)
 
 
+def require_ttl(ttl: dt.timedelta, view: str) -> None:
+    """Refuse a ttl of zero or less: no value could be fresh (Feast reads 0 as "never
+    expires"; mmp's definitions refuse it, and so does every join)."""
+    if ttl <= dt.timedelta(0):
+        raise DataError(f"feature view {view!r} has a ttl of {ttl}: the ttl must be longer "
+                        "than zero", hint="give the view a ttl such as 7d, 36h or 90s")
+
+
 def utc_times(values: pd.Series, column: str) -> np.ndarray:
     """Times as naive UTC microseconds: naive means UTC, zoned values are converted."""
     try:
@@ -214,10 +223,9 @@ def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: Row
 #: the hash plan (measured, 100k x 1M rows: hash is ~0.8x ASOF at 10-15 pairs per row,
 #: ~1.25-1.6x at 31-33; benchmarks/pit_join.py --shapes).
 ASOF_ABOVE_PAIRS_PER_ROW = 20.0
-#: The estimate counts this share of the feature rows (whole vectors of rows, at random)...
-SAMPLE_PERCENT = 2
-#: ... or all of them, when that share holds fewer rows than this.
-EXACT_BELOW_SAMPLED = 2_000
+#: The estimate counts about this many feature rows (whole vectors of rows drawn at random,
+#: the count scaled by the share drawn), or every row when there are no more.
+SAMPLE_ROWS = 100_000
 #: The ASOF plan first drops feature rows outside the spine's buckets only when they are
 #: this many times the spine rows (measured: with as many as the spine, pruning cost 1.35x).
 PRUNE_ABOVE_ROWS_PER_SPINE_ROW = 4.0
@@ -225,32 +233,34 @@ PLANS = ("hash", "asof", "asof_all")
 
 
 def _width_us(ttl: dt.timedelta) -> int:
-    return max(1, int(ttl / dt.timedelta(microseconds=1)))
+    """The ttl in microseconds (a timedelta's unit, so at least 1 for a ttl over zero)."""
+    return int(ttl / dt.timedelta(microseconds=1))
 
 
 def estimated_pairs(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timedelta,
-                    span: np.timedelta64) -> tuple[float, float]:
+                    span: np.timedelta64) -> tuple[float, int]:
     """Candidate pairs the hash plan would make, and the feature rows: per spine row, its
-    key's feature rows (counted in a sample of whole vectors of rows, or all of them when
-    there are few), times the chance that one falls in the row's two buckets, taking
-    feature times as spread uniformly over the spine's ``span`` (an over-estimate when
-    they spread wider)."""
-    pairs, sampled = _pair_count(con, source, SAMPLE_PERCENT)
-    fraction = SAMPLE_PERCENT / 100
-    if sampled < EXACT_BELOW_SAMPLED:  # few rows: count them all
-        (pairs, sampled), fraction = _pair_count(con, source, None), 1.0
+    key's feature rows (counted in a sample of whole vectors of rows, scaled by the share
+    of rows drawn, or all of them when there are few), times the chance that one falls in
+    the row's two buckets, taking feature times as spread uniformly over the spine's
+    ``span`` (an over-estimate when they spread wider)."""
+    [total] = con.execute(f"SELECT count(*) FROM {source.relation}").fetchone()
+    percent = 100 * SAMPLE_ROWS / total if total > SAMPLE_ROWS else None
+    pairs, sampled = _pair_count(con, source, percent)
     share = min(1.0, 2 * _width_us(ttl) / max(int(span / np.timedelta64(1, "us")), 1))
-    return float(pairs or 0) / fraction * share, sampled / fraction
+    return pairs * total / max(sampled, 1) * share, total
 
 
 def _pair_count(con: duckdb.DuckDBPyConnection, source: RowSource,
-                percent: float | None) -> tuple[int | None, int]:
+                percent: float | None) -> tuple[int, int]:
+    """(Spine row, feature row) pairs sharing a key, and the feature rows counted: all of
+    them, or ``percent`` of them in whole vectors of rows."""
     keys = ", ".join(_quote(k) for k in source.keys)
     sample = "" if percent is None else f"USING SAMPLE {percent} PERCENT (system, 42)"
     return con.execute(f"""
         WITH fk AS (SELECT {keys}, count(*) AS n
                     FROM (SELECT {keys} FROM {source.relation} {sample}) GROUP BY ALL)
-        SELECT (SELECT sum(fk.n) FROM {SPINE} JOIN fk USING ({keys})),
+        SELECT (SELECT coalesce(sum(fk.n), 0) FROM {SPINE} JOIN fk USING ({keys})),
                coalesce(sum(n), 0)
         FROM fk""").fetchone()
 
@@ -261,9 +271,10 @@ def choose_plan(con: duckdb.DuckDBPyConnection, source: RowSource, ttl: dt.timed
     (pruned to the spine's buckets) when the feature rows outnumber the spine's by
     :data:`PRUNE_ABOVE_ROWS_PER_SPINE_ROW`, ``"asof_all"`` when they do not."""
     times = spine.frame[TIME].to_numpy()
-    span = times.max() - times.min() if len(times) else np.timedelta64(0, "us")
-    pairs, feature_rows = estimated_pairs(con, source, ttl, span)
-    rows = max(len(times), 1)
+    rows = len(times)
+    if not rows:
+        return "hash"  # nothing to join: no estimate needed
+    pairs, feature_rows = estimated_pairs(con, source, ttl, times.max() - times.min())
     if pairs <= ASOF_ABOVE_PAIRS_PER_ROW * rows:
         return "hash"
     return "asof" if feature_rows > PRUNE_ABOVE_ROWS_PER_SPINE_ROW * rows else "asof_all"
