@@ -11,7 +11,7 @@ raises :class:`PointInTimeError`. Inputs are never mutated.
 How: one of two plans (the second in two forms), all exact, chosen by how many (spine
 row, feature row) pairs share a key inside a ttl-wide time bucket (the spine side covers
 its own bucket and the one before); the count is estimated from every spine row and a
-sample of about 100,000 feature rows (scaled by the share drawn; every row when there
+sample of about 20,000 feature rows (scaled by the share drawn; every row when there
 are no more), taking times as spread uniformly over the spine's span.
 
 - Few pairs per spine row (sparse entities): a hash join on the keys and the bucket,
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -145,10 +146,20 @@ def match_latest(con: duckdb.DuckDBPyConnection, spine: PreparedSpine,
     return con.execute(sql).df()
 
 
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    """The process's in-memory DuckDB database (opening one costs ~15 ms, a connection to
+    it ~0.03 ms)."""
+    return duckdb.connect()
+
+
 @contextlib.contextmanager
 def duckdb_connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection that compares times in UTC."""
-    con = duckdb.connect()
+    """A new connection to the process's in-memory DuckDB database, comparing times in UTC.
+
+    What it registers is its own (no other connection sees it) and is freed when it closes.
+    """
+    con = _database().cursor()
     try:
         con.execute("SET TimeZone = 'UTC'")
         yield con
@@ -225,7 +236,7 @@ def match_rows(con: duckdb.DuckDBPyConnection, spine: PreparedSpine, source: Row
 ASOF_ABOVE_PAIRS_PER_ROW = 20.0
 #: The estimate counts about this many feature rows (whole vectors of rows drawn at random,
 #: the count scaled by the share drawn), or every row when there are no more.
-SAMPLE_ROWS = 100_000
+SAMPLE_ROWS = 20_000
 #: The ASOF plan first drops feature rows outside the spine's buckets only when they are
 #: this many times the spine rows (measured: with as many as the spine, pruning cost 1.35x).
 PRUNE_ABOVE_ROWS_PER_SPINE_ROW = 4.0
