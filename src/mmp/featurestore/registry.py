@@ -21,6 +21,7 @@ import pandas as pd
 
 from mmp.errors import FeatureStoreError, ServiceUnavailableError
 from mmp.featurestore.definitions import FeatureDefinitions, feast_objects, load_definitions
+from mmp.featurestore.join import require_ttl
 from mmp.featurestore.refs import FeatureRef
 from mmp.featurestore.stores import offline_sources, online_store
 from mmp.settings.config import EnvConfig
@@ -39,6 +40,10 @@ class ViewRequest:
     ttl: dt.timedelta
     features: tuple[str, ...]
     source: Any  # the Feast DataSource the registry names (FileSource, PostgreSQLSource...)
+
+    def __post_init__(self) -> None:
+        # a recorded ttl (an artifact's) may be anything; every backend joins a request
+        require_ttl(self.ttl, self.name)
 
     @property
     def timestamp_field(self) -> str:

@@ -43,7 +43,6 @@ from mmp.featurestore.join import (
     duckdb_connection,
     match_rows,
     prepare_spine,
-    require_ttl,
     utc_timestamp,
     verify_point_in_time,
 )
@@ -86,7 +85,6 @@ class HistoricalRetrieval(ABC):
         cutoff = utc_timestamp(created_before)
         result = spine
         for view in views:
-            require_ttl(view.ttl, view.name)
             matched = self.match(prepared, view, created_before=cutoff)
             verify_point_in_time(prepared, matched, view=view.name, ttl=view.ttl,
                                  created_before=cutoff)

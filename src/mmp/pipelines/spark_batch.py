@@ -40,7 +40,6 @@ from mmp.featurestore.join import (
     ROW,
     TIME,
     PreparedSpine,
-    require_ttl,
     verify_point_in_time,
 )
 from mmp.featurestore.refs import parse_refs
@@ -118,7 +117,6 @@ def with_features(spark: SparkSession, data: DataFrame, views: Sequence[ViewRequ
              .withColumn(TIME, F.col(timestamp_column).cast("timestamp")))
     spine = spine.localCheckpoint(eager=True)
     for index, view in enumerate(views):
-        require_ttl(view.ttl, view.name)
         missing = [k for k in view.join_keys if k not in data.columns]
         if missing:
             raise DataError(f"the rows have no column {missing[0]!r}, the join key of "
